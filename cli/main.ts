@@ -1,0 +1,38 @@
+// `npx changelogs <command>`: one entry point; each command lives in its own module, loaded on demand so
+// that `parse` does not pay for Temporal or Postgres.
+interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, { summary: string; load: () => CommandModule }> = {
+  start: { summary: 'run the whole stack on this machine', load: () => require('./start') as CommandModule },
+  parse: { summary: 'parse changelog files (or archives with --tarball) and print entries', load: () => require('./parse') as CommandModule },
+  crawl: { summary: 'crawl one release: changelogs crawl npm <name> [version]', load: () => require('./crawl') as CommandModule },
+  migrate: { summary: 'apply database migrations', load: () => require('./migrate') as CommandModule },
+  worker: { summary: 'run one worker process: changelogs worker orchestration|crawl', load: () => require('./worker') as CommandModule },
+  api: { summary: 'run the GraphQL API server', load: () => require('./api') as CommandModule },
+  temporal: { summary: 'find or build the Temporal CLI and print its path', load: () => require('./temporal') as CommandModule },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'usage: changelogs <command> [options]',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.load().run(rest);
+}

@@ -1,0 +1,28 @@
+// Unit tests (`*.unit.test.ts`) need nothing; integration tests (`*.int.test.ts`) get a real Temporal dev
+// server and a real Postgres from test/setup/global-setup.ts.
+const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+// ESM-only dependencies that jest's CommonJS runtime must transform.
+const esmOnly = ['marked'];
+const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.unit.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'int',
+      testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.ts'],
+    },
+  ],
+};
