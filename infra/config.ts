@@ -1,0 +1,116 @@
+// All configuration is read and validated here, once, and passed down. Nothing else reads process.env.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Limits {
+  /** Bytes of a package archive downloaded before the crawl is rejected. */
+  maxArchiveBytes: number;
+  /** Bytes produced by decompressing an archive before the crawl is rejected. */
+  maxUnpackedBytes: number;
+  /** Entries in an archive before the crawl is rejected. */
+  maxArchiveEntries: number;
+  /** Bytes of one changelog file. */
+  maxChangelogBytes: number;
+  /** Bytes of a registry metadata document (npm packument). */
+  maxMetadataBytes: number;
+  /** Entries kept from one changelog. */
+  maxEntries: number;
+}
+
+export interface Config {
+  databaseUrl: string;
+  temporal: {
+    /** host:port of the frontend; null means `npm start` runs its own dev server. */
+    address: string | null;
+    namespace: string;
+    /** Port of the dev server that `npm start` runs when no address is given. */
+    port: number;
+    /** Orchestration task queue; the crawl worker listens on `<taskQueue>-crawl`. */
+    taskQueue: string;
+    uiPort: number;
+    dataDir: string;
+  };
+  api: { port: number; token: string | null };
+  upstreams: { npmRegistryUrl: string };
+  limits: Limits;
+  userAgent: string;
+  /** Temporal SDK log level in worker processes. */
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integer(env: Env, key: string, fallback: number, min = 1): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${key} must be an integer ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function url(env: Env, key: string, fallback: () => string): string {
+  const raw = env[key] || fallback();
+  try {
+    const parsed = new URL(raw);
+    if (!/^https?:$/.test(parsed.protocol)) throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(`${key} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** The registry the user's npm is configured with, so no registry host is written in this project. */
+function npmConfiguredRegistry(env: Env): string {
+  const fromNpm = env.npm_config_registry;
+  if (fromNpm) return fromNpm;
+  try {
+    return execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', timeout: 15_000 }).trim();
+  } catch {
+    throw new ConfigError('NPM_REGISTRY_URL is not set and `npm config get registry` failed: set NPM_REGISTRY_URL');
+  }
+}
+
+const MB = 1024 * 1024;
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+function logLevel(raw: string | undefined): Config['logLevel'] {
+  const level = (raw || 'WARN').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return level as Config['logLevel'];
+}
+
+export function loadConfig(env: Env = process.env, root = path.resolve(__dirname, '..')): Config {
+  const taskQueue = env.TASK_QUEUE || 'changelogs';
+  return {
+    databaseUrl: env.DATABASE_URL || `postgres://${env.PGUSER || os.userInfo().username}@127.0.0.1:5432/changelogs`,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || null,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      port: integer(env, 'TEMPORAL_PORT', 7233),
+      taskQueue,
+      uiPort: integer(env, 'TEMPORAL_UI_PORT', 8233),
+      dataDir: path.resolve(root, env.DATA_DIR || '.data'),
+    },
+    api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null },
+    upstreams: { npmRegistryUrl: url(env, 'NPM_REGISTRY_URL', () => npmConfiguredRegistry(env)) },
+    limits: {
+      maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),
+      maxUnpackedBytes: integer(env, 'MAX_UNPACKED_BYTES', 200 * MB),
+      maxArchiveEntries: integer(env, 'MAX_ARCHIVE_ENTRIES', 20_000),
+      maxChangelogBytes: integer(env, 'MAX_CHANGELOG_BYTES', 5 * MB),
+      maxMetadataBytes: integer(env, 'MAX_METADATA_BYTES', 64 * MB),
+      maxEntries: integer(env, 'MAX_CHANGELOG_ENTRIES', 5_000),
+    },
+    userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
+    logLevel: logLevel(env.LOG_LEVEL),
+  };
+}
