@@ -1,0 +1,3 @@
+export { readRootFiles } from './readRootFiles';
+export { decodeText, type DecodedText, type DecodeTextOptions, type TextEncodingName } from './decodeText';
+export * from './types';
