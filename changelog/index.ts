@@ -1,0 +1,12 @@
+export { chooseChangelog, isChangelogName } from './find';
+export { parseChangelog } from './parse';
+export { SCHEMA_VERSION } from './types';
+export type {
+  CandidateFile,
+  ChangelogEntry,
+  ChangelogFormat,
+  ChangelogSection,
+  ParseOptions,
+  ParsedChangelog,
+  SectionKind,
+} from './types';

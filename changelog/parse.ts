@@ -1,0 +1,90 @@
+import { bodyRange, dateUnderHeading, sectionsOf } from './body';
+import { dayMonthOrder, type DayMonthOrder } from './dates';
+import { detectFormat } from './format';
+import { readHeading, type HeadingInfo } from './heading';
+import { scanHeadingLines, type HeadingLine } from './headings';
+import { linkDefinitions, withDefinitions } from './references';
+import { renderBody } from './render';
+import { splitEntries, type ReadHeading } from './split';
+import { SCHEMA_VERSION, type ChangelogEntry, type ParseOptions, type ParsedChangelog } from './types';
+import { isPrerelease, normalizeVersion } from './versions';
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+/** Parses a changelog into release entries. Never throws: unreadable input gives an empty entry list. */
+export function parseChangelog(text: string, options: ParseOptions): ParsedChangelog {
+  const fileName = String(options?.fileName ?? '');
+  const sourceUrl = options?.sourceUrl ?? null;
+  const source = typeof text === 'string' ? text.replace(/^\uFEFF/, '') : '';
+  let format = detectFormat(fileName, '');
+  try {
+    format = detectFormat(fileName, source);
+    return { schemaVersion: SCHEMA_VERSION, fileName, sourceUrl, format, entries: parseEntries(source, format, options) };
+  } catch {
+    return { schemaVersion: SCHEMA_VERSION, fileName, sourceUrl, format, entries: [] };
+  }
+}
+
+function parseEntries(raw: string, format: ParsedChangelog['format'], options: ParseOptions): ChangelogEntry[] {
+  const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+  const lines = text.split('\n');
+  const known = options.knownVersions?.length ? new Set(options.knownVersions.map((v) => normalizeVersion(String(v)))) : null;
+  const scanned = scanHeadingLines(lines, format);
+  const order = dayMonthOrder(scanned.map((h) => h.text));
+  const headings = readHeadings(scanned, known, order);
+  const maxEntries = Math.max(0, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
+  const spans = splitEntries(headings, lines.length, maxEntries, known);
+  const render = options.html ?? true;
+  const definitions = render && format === 'markdown' ? linkDefinitions(lines) : null;
+  const offsets = lineOffsets(lines);
+
+  let next = 0;
+  return spans.map(({ heading, start, end }) => {
+    const [from, to] = bodyRange(lines, start, end);
+    while (next < headings.length && (headings[next]?.line ?? 0) < from) next++;
+    const body = to > from ? text.slice(offsets[from], (offsets[to] ?? text.length + 1) - 1) : '';
+    const { info } = heading;
+    return {
+      version: info.version,
+      date: info.date ?? dateUnderHeading(lines, from, to, order),
+      title: info.title,
+      body,
+      html: render ? renderBody(definitions ? withDefinitions(body, definitions) : body, format, options.sourceUrl ?? null) : null,
+      sections: sectionsOf(lines, from, to, headings.slice(next, upperBound(headings, to, next))),
+      unreleased: info.unreleased || info.version === null,
+      yanked: info.yanked,
+      prerelease: info.version !== null && isPrerelease(info.version),
+    };
+  });
+}
+
+const NOT_READ: HeadingInfo = { title: '', version: null, namesPackage: false, date: null, unreleased: false, yanked: false };
+
+/**
+ * Reads real headings, and the weaker kinds (bold, plain and list lines) only when no real heading carries a
+ * version: they cannot start entries otherwise, and files have many of them.
+ */
+function readHeadings(scanned: readonly HeadingLine[], known: ReadonlySet<string> | null, order: DayMonthOrder): ReadHeading[] {
+  const headings: ReadHeading[] = scanned.map((h) => ({ ...h, info: h.strength === 3 ? readHeading(h.text, known, order) : NOT_READ }));
+  if (headings.some((h) => h.info.version)) return headings;
+  return headings.map((h) => (h.strength === 3 ? h : { ...h, info: readHeading(h.text, known, order) }));
+}
+
+/** Offset of each line's first character in the text. */
+function lineOffsets(lines: readonly string[]): number[] {
+  const offsets = new Array<number>(lines.length + 1);
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    offsets[i] = at;
+    at += lines[i]!.length + 1;
+  }
+  offsets[lines.length] = at;
+  return offsets;
+}
+
+/** Index of the first heading at or after line `line`, searching from `from`. */
+function upperBound(headings: readonly ReadHeading[], line: number, from: number): number {
+  let k = from;
+  while (k < headings.length && headings[k]!.line < line) k++;
+  return k;
+}
