@@ -1,0 +1,37 @@
+// Turns what went wrong in a crawl step into the failure Temporal should act on.
+import { ApplicationFailure } from '@temporalio/activity';
+import { ArchiveRejectedError } from '../archive/types';
+import { FAILURE_TYPES } from '../../workflows/types';
+import { UpstreamError } from '../http/httpGet';
+
+const { rejected: REJECTED, notPublished: NOT_PUBLISHED, upstreamUnavailable: UPSTREAM_UNAVAILABLE } = FAILURE_TYPES;
+
+export function asActivityFailure(err: unknown): unknown {
+  if (err instanceof ArchiveRejectedError) {
+    return ApplicationFailure.nonRetryable(err.message, REJECTED, { reason: err.reason });
+  }
+  if (err instanceof UpstreamError) {
+    switch (err.kind) {
+      case 'not-found':
+        return ApplicationFailure.nonRetryable(err.message, NOT_PUBLISHED);
+      case 'too-large':
+        return ApplicationFailure.nonRetryable(err.message, REJECTED, { reason: 'too-large' });
+      default:
+        return ApplicationFailure.create({
+          message: err.message,
+          type: UPSTREAM_UNAVAILABLE,
+          ...(err.retryAfterMs !== null && { nextRetryDelay: err.retryAfterMs }),
+        });
+    }
+  }
+  return err;
+}
+
+/** Runs a crawl step, translating its errors. */
+export async function step<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asActivityFailure(err);
+  }
+}

@@ -1,0 +1,1 @@
+export { crawlRelease } from './crawlRelease';
