@@ -1,0 +1,30 @@
+import { resolveRelease } from '../../activities/crawl/resolveRelease';
+import { UpstreamError } from '../../activities/http/httpGet';
+import type { ReleaseRef } from '../../workflows/types';
+import type { ApiContext } from '../context';
+import { userError } from '../errors';
+import { requireToken } from '../auth';
+import { startCrawl } from '../startCrawl';
+import { fromEnum, validName } from './registry';
+
+async function latestVersion(ctx: ApiContext, ref: Omit<ReleaseRef, 'version'>): Promise<string> {
+  try {
+    return (await resolveRelease(ctx.config, ref)).version;
+  } catch (err) {
+    if (err instanceof UpstreamError && err.kind === 'not-found') throw userError('NOT_FOUND', `${ref.name} is not published on ${ref.registry}`);
+    if (err instanceof UpstreamError) throw userError('UPSTREAM_UNAVAILABLE', `the ${ref.registry} registry did not answer: ${err.message}`);
+    throw err;
+  }
+}
+
+export async function crawlMutation(_: unknown, args: { registry: string; name: string; version?: string | null }, ctx: ApiContext) {
+  requireToken(ctx);
+  const registry = fromEnum(args.registry);
+  const name = validName(args.name);
+  if (args.version !== undefined && args.version !== null && !/^[\w.+!-]{1,64}$/.test(args.version)) {
+    throw userError('BAD_USER_INPUT', `"${args.version.slice(0, 64)}" is not a valid version`);
+  }
+  const version = args.version ?? (await latestVersion(ctx, { registry, name }));
+  const { workflowId, started } = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version });
+  return { workflowId, version, started };
+}
