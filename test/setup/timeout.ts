@@ -1,0 +1,2 @@
+// Integration tests wait on real workflows, retries included.
+jest.setTimeout(120_000);
