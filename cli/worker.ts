@@ -1,0 +1,33 @@
+// `changelogs worker orchestration|crawl`: one worker process.
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../infra/config';
+import { openDatabase } from '../infra/db';
+import { connectWorker } from '../workers/connect';
+import { createCrawlWorker } from '../workers/crawl';
+import { createOrchestrationWorker } from '../workers/orchestration';
+
+export async function run(args: string[]): Promise<number> {
+  const kind = args[0];
+  if (kind !== 'orchestration' && kind !== 'crawl') {
+    console.error('usage: changelogs worker orchestration|crawl');
+    return 2;
+  }
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const pool = await openDatabase(config.databaseUrl, (line) => console.log(line));
+  const connection = await connectWorker(config);
+  try {
+    const { namespace, taskQueue } = config.temporal;
+    const worker =
+      kind === 'orchestration'
+        ? await createOrchestrationWorker({ connection, namespace, taskQueue, pool })
+        : await createCrawlWorker({ connection, config, pool, taskQueue });
+    console.log(`${kind} worker polling ${worker.options.taskQueue} (pid ${process.pid})`);
+    // Stops gracefully on SIGINT/SIGTERM.
+    await worker.run();
+    return 0;
+  } finally {
+    await connection.close();
+    await pool.end();
+  }
+}
