@@ -45,7 +45,7 @@ export function sectionsOf(
     while (h < subHeadings.length && subHeadings[h]!.line < i) h++;
     const heading = subHeadings[h];
     if (heading?.line === i && heading.strength === 3) {
-      const title = cleanHeading(heading.text);
+      const title = heading.info.title || cleanHeading(heading.text);
       if (title) sections.push({ kind: sectionKind(title) ?? 'other', title });
       i = Math.max(i, heading.bodyLine - 1);
       continue;

@@ -13,6 +13,9 @@ export interface HeadingInfo {
   yanked: boolean;
 }
 
+/** Placeholder for a heading line not read yet (weak kinds are read only when needed). */
+export const UNREAD: HeadingInfo = Object.freeze({ title: '', version: null, namesPackage: false, date: null, unreleased: false, yanked: false });
+
 /** Headings longer than this are prose, not release headings; capping also keeps every regex cheap. */
 export const MAX_HEADING_CHARS = 300;
 

@@ -1,5 +1,5 @@
 import type { ChangelogFormat } from './types';
-import { MAX_HEADING_CHARS } from './heading';
+import { MAX_HEADING_CHARS, UNREAD, type HeadingInfo } from './heading';
 
 /**
  * A line that may open a release entry. `strength` orders the kinds: real headings (ATX, setext,
@@ -16,6 +16,8 @@ export interface HeadingLine {
   /** Nesting depth among real headings (1 is outermost); for weaker kinds, that of the enclosing heading. */
   level: number;
   text: string;
+  /** What the heading says; `UNREAD` until the parser reads it. */
+  info: HeadingInfo;
 }
 
 const ATX = /^ {0,3}(#{1,6})(?=[ \t\u00a0]|$|v?\d)[ \t\u00a0]*(.*)$/;
@@ -40,9 +42,9 @@ export function scanHeadingLines(lines: readonly string[], format: ChangelogForm
   const adornmentRanks = new Map<string, number>();
   let fence: string | null = null;
   let level = 0;
-  const push = (h: Omit<HeadingLine, 'level'> & { level?: number }) => {
+  const push = (h: Omit<HeadingLine, 'level' | 'info'> & { level?: number }) => {
     if (h.strength === 3) level = h.level ?? level;
-    found.push({ ...h, level: h.level ?? level });
+    found.push({ line: h.line, bodyLine: h.bodyLine, style: h.style, strength: h.strength, level: h.level ?? level, text: h.text, info: UNREAD });
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';

@@ -1,7 +1,7 @@
 import { bodyRange, dateUnderHeading, sectionsOf } from './body';
 import { dayMonthOrder, type DayMonthOrder } from './dates';
 import { detectFormat } from './format';
-import { readHeading, type HeadingInfo } from './heading';
+import { readHeading } from './heading';
 import { scanHeadingLines, type HeadingLine } from './headings';
 import { linkDefinitions, withDefinitions } from './references';
 import { renderBody } from './render';
@@ -58,16 +58,19 @@ function parseEntries(raw: string, format: ParsedChangelog['format'], options: P
   });
 }
 
-const NOT_READ: HeadingInfo = { title: '', version: null, namesPackage: false, date: null, unreleased: false, yanked: false };
-
 /**
  * Reads real headings, and the weaker kinds (bold, plain and list lines) only when no real heading carries a
  * version: they cannot start entries otherwise, and files have many of them.
  */
-function readHeadings(scanned: readonly HeadingLine[], known: ReadonlySet<string> | null, order: DayMonthOrder): ReadHeading[] {
-  const headings: ReadHeading[] = scanned.map((h) => ({ ...h, info: h.strength === 3 ? readHeading(h.text, known, order) : NOT_READ }));
-  if (headings.some((h) => h.info.version)) return headings;
-  return headings.map((h) => (h.strength === 3 ? h : { ...h, info: readHeading(h.text, known, order) }));
+function readHeadings(headings: HeadingLine[], known: ReadonlySet<string> | null, order: DayMonthOrder): ReadHeading[] {
+  let versioned = false;
+  for (const h of headings) {
+    if (h.strength !== 3) continue;
+    h.info = readHeading(h.text, known, order);
+    versioned ||= h.info.version !== null;
+  }
+  if (!versioned) for (const h of headings) if (h.strength !== 3) h.info = readHeading(h.text, known, order);
+  return headings;
 }
 
 /** Offset of each line's first character in the text. */

@@ -16,8 +16,21 @@ const RULES: [SectionKind, RegExp][] = [
   ['other', /\b(misc|miscellaneous|docs?|documentation|chores?|other|notes?|build|ci|tests?|testing|reverts?|contributors|thanks)\b/],
 ];
 
+// Section titles repeat across entries and files ("Bug Fixes", "Patch Changes"); remembering them is cheaper.
+const seen = new Map<string, SectionKind | null>();
+
 /** The canonical kind of a section title, or null when the title is not a recognised section name. */
 export function sectionKind(title: string): SectionKind | null {
+  let kind = seen.get(title);
+  if (kind === undefined) {
+    if (seen.size > 2000) seen.clear();
+    kind = classify(title);
+    seen.set(title, kind);
+  }
+  return kind;
+}
+
+function classify(title: string): SectionKind | null {
   const words = title
     .toLowerCase()
     .replace(/[^a-z0-9' -]+/g, ' ')

@@ -1,10 +1,7 @@
-import type { HeadingInfo } from './heading';
 import type { HeadingLine } from './headings';
 
-/** A heading read for what it announces. */
-export interface ReadHeading extends HeadingLine {
-  info: HeadingInfo;
-}
+/** A heading line whose `info` has been read. */
+export type ReadHeading = HeadingLine;
 
 /** One release entry's place in the file: its heading and the lines of its body. */
 export interface EntrySpan {
@@ -62,10 +59,7 @@ export function splitEntries(
   for (const h of headings) {
     if (isEntry(h)) {
       if (open) open.end = h.line;
-      if (out.length >= maxEntries) {
-        open = null;
-        break;
-      }
+      if (out.length >= maxEntries) break;
       open = { heading: h, start: h.bodyLine, end: lineCount };
       out.push(open);
     } else if (open && h.strength === 3 && h.line >= open.start) {

@@ -17,6 +17,17 @@ export function decodeEntities(s: string): string {
   });
 }
 
+/** Removes C0/C1 controls, spaces and zero-width characters, which browsers skip inside a scheme. */
+function stripInvisible(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    const invisible = c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xad || (c >= 0x200b && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0xfeff;
+    if (!invisible) out += ch;
+  }
+  return out;
+}
+
 const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
 
 /**
@@ -25,8 +36,7 @@ const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
  * removed. Only http(s) and mailto survive; relative URLs resolve against `base` when one is given.
  */
 export function safeUrl(raw: string, base: string | null, kind: 'link' | 'image'): string | null {
-  // Browsers drop ASCII whitespace and control characters anywhere in a URL's scheme, and strip them around it.
-  const url = decodeEntities(raw).replace(/[\u0000-\u0020\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufeff]+/g, '');
+  const url = stripInvisible(decodeEntities(raw));
   if (!url) return null;
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url);
   if (scheme) {

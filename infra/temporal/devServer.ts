@@ -67,7 +67,7 @@ async function waitUntilServing(address: string, child: ChildProcess, output: ()
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s: ${(err as Error).message}`, { cause: err });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -122,7 +122,7 @@ async function startSdkDownload(options: DevServerOptions): Promise<DevServer> {
     });
     return { address: env.address, namespace, executable: 'downloaded by the Temporal SDK', pid: null, stop: () => env.teardown() };
   } catch (err) {
-    throw new TemporalCliNotFoundError(`${HOW_TO_PROVIDE_TEMPORAL}\n(the SDK's download failed: ${(err as Error).message})`);
+    throw new TemporalCliNotFoundError(`${HOW_TO_PROVIDE_TEMPORAL}\n(the SDK's download failed: ${(err as Error).message})`, { cause: err });
   }
 }
 
