@@ -20,6 +20,8 @@ export interface ReleaseInfo extends ReleaseRef {
   summary: string | null;
   archive: { url: string; kind: 'npm' | 'gem' | 'sdist' } | null;
   repository: { url: string; directory: string | null } | null;
+  /** A changelog link the package declares (RubyGems changelog_uri, PyPI project_urls). */
+  changelogUrl: string | null;
 }
 
 /** Where a parsed changelog is stored: content hashes, not content. */

@@ -14,6 +14,8 @@ export function asActivityFailure(err: unknown): unknown {
     switch (err.kind) {
       case 'not-found':
         return ApplicationFailure.nonRetryable(err.message, NOT_PUBLISHED);
+      case 'not-configured':
+        return ApplicationFailure.nonRetryable(err.message, 'UpstreamNotConfigured');
       case 'too-large':
         return ApplicationFailure.nonRetryable(err.message, REJECTED, { reason: 'too-large' });
       default:

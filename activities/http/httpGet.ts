@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 
-export type UpstreamFailureKind = 'not-found' | 'unavailable' | 'rate-limited' | 'bad-response' | 'too-large';
+export type UpstreamFailureKind = 'not-found' | 'unavailable' | 'rate-limited' | 'bad-response' | 'too-large' | 'not-configured';
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
@@ -25,6 +25,7 @@ export class UpstreamError extends Error {
 export interface GetOptions {
   userAgent: string;
   accept?: string;
+  headers?: Record<string, string>;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -37,13 +38,19 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
+/** `x-ratelimit-reset` is the epoch second at which the budget refills. */
+function rateLimitReset(value: string | null, now = Date.now()): number | null {
+  const epoch = Number(value);
+  return value && Number.isFinite(epoch) ? Math.max(0, epoch * 1000 - now) : null;
+}
+
 export async function httpGet(url: string, options: GetOptions): Promise<Response> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { 'user-agent': options.userAgent, accept: options.accept ?? '*/*' },
+      headers: { ...options.headers, 'user-agent': options.userAgent, accept: options.accept ?? '*/*' },
       redirect: 'follow',
       signal,
     });
@@ -55,7 +62,7 @@ export async function httpGet(url: string, options: GetOptions): Promise<Respons
   if (response.ok) return response;
   await response.body?.cancel().catch(() => undefined);
   const status = response.status;
-  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after')) ?? rateLimitReset(response.headers.get('x-ratelimit-reset'));
   if (status === 404 || status === 410) throw new UpstreamError(`GET ${url}: ${status} not found`, 'not-found', status);
   if (status === 429 || (status === 403 && response.headers.get('x-ratelimit-remaining') === '0')) {
     throw new UpstreamError(`GET ${url}: ${status} rate limited`, 'rate-limited', status, retryAfter);

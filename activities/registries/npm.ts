@@ -80,6 +80,16 @@ export function releaseFromPackument(packument: Packument, name: string, version
     summary: manifest.description ?? packument.description ?? null,
     archive: tarball ? { url: tarball, kind: 'npm' } : null,
     repository: repositoryWebUrl(manifest.repository ?? packument.repository),
+    changelogUrl: null,
     knownVersions: Object.keys(packument.versions ?? {}),
   };
+}
+
+/** Versions published after `after`, oldest first. */
+export function versionsSinceTime(packument: Packument, after: string): string[] {
+  const threshold = Date.parse(after);
+  return Object.entries(packument.time ?? {})
+    .filter(([version, time]) => version !== 'created' && version !== 'modified' && packument.versions?.[version] && Date.parse(time) > threshold)
+    .sort(([, a], [, b]) => Date.parse(a) - Date.parse(b))
+    .map(([version]) => version);
 }

@@ -1,0 +1,7 @@
+/** What a registry client needs to talk to one upstream. */
+export interface UpstreamClient {
+  baseUrl: string;
+  userAgent: string;
+  /** Largest metadata document accepted. */
+  maxBytes: number;
+}
