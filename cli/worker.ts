@@ -2,7 +2,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { openDatabase } from '../infra/db';
-import { connectWorker } from '../workers/connect';
+import { connectClient, connectWorker } from '../workers/connect';
+import { ensureDiscovery } from '../workers/ensureDiscovery';
 import { createCrawlWorker } from '../workers/crawl';
 import { createOrchestrationWorker } from '../workers/orchestration';
 
@@ -20,9 +21,17 @@ export async function run(args: string[]): Promise<number> {
     const { namespace, taskQueue } = config.temporal;
     const worker =
       kind === 'orchestration'
-        ? await createOrchestrationWorker({ connection, namespace, taskQueue, pool })
+        ? await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool })
         : await createCrawlWorker({ connection, config, pool, taskQueue });
     console.log(`${kind} worker polling ${worker.options.taskQueue} (pid ${process.pid})`);
+    if (kind === 'orchestration') {
+      const client = await connectClient(config);
+      try {
+        await ensureDiscovery(client, config, pool, (line) => console.log(line));
+      } finally {
+        await client.connection.close();
+      }
+    }
     // Stops gracefully on SIGINT/SIGTERM.
     await worker.run();
     return 0;

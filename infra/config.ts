@@ -34,12 +34,41 @@ export interface Config {
     dataDir: string;
   };
   api: { port: number; token: string | null };
-  upstreams: { npmRegistryUrl: string };
+  upstreams: Upstreams;
+  discovery: {
+    /** Seconds between RubyGems and PyPI polls (Temporal Schedules). */
+    pollIntervalSeconds: number;
+    /** Seconds the npm follower sleeps when the replication feed is caught up. */
+    followIdleSeconds: number;
+    /** Changes read from the replication feed per page. */
+    followPageSize: number;
+    /** Use PyPI's serial journal (XML-RPC) instead of the RSS feed: gap-free but rate limited. */
+    pypiSerialJournal: boolean;
+  };
   limits: Limits;
   userAgent: string;
   /** Temporal SDK log level in worker processes. */
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
+
+/**
+ * Base URLs of the upstreams. `demo`: none configured, so `npm start` runs local simulators and feeds them a
+ * steady stream of releases. `live`: the configured ones; a registry without a URL is not watched.
+ */
+export interface Upstreams {
+  mode: 'demo' | 'live';
+  npmRegistryUrl: string | null;
+  npmReplicateUrl: string | null;
+  rubygemsUrl: string | null;
+  pypiUrl: string | null;
+  githubApiUrl: string | null;
+  githubRawUrl: string | null;
+  /** The forge's web address, to recognise repository and changelog links that point at it. */
+  githubWebUrl: string | null;
+  githubToken: string | null;
+}
+
+const UPSTREAM_VARIABLES = ['NPM_REGISTRY_URL', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'PYPI_URL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -53,6 +82,10 @@ function integer(env: Env, key: string, fallback: number, min = 1): number {
     throw new ConfigError(`${key} must be an integer ≥ ${min}, got "${raw}"`);
   }
   return value;
+}
+
+function optionalUrl(env: Env, key: string): string | null {
+  return env[key] ? url(env, key, () => '') : null;
 }
 
 function url(env: Env, key: string, fallback: () => string): string {
@@ -75,6 +108,26 @@ function npmConfiguredRegistry(env: Env): string {
   } catch {
     throw new ConfigError('NPM_REGISTRY_URL is not set and `npm config get registry` failed: set NPM_REGISTRY_URL');
   }
+}
+
+function upstreams(env: Env): Upstreams {
+  const requested = env.UPSTREAMS || undefined;
+  if (requested !== undefined && requested !== 'demo' && requested !== 'live') throw new ConfigError(`UPSTREAMS must be demo or live, got "${requested}"`);
+  const mode: Upstreams['mode'] = requested ?? (UPSTREAM_VARIABLES.some((key) => env[key]) ? 'live' : 'demo');
+  if (mode === 'demo') {
+    return { mode, npmRegistryUrl: null, npmReplicateUrl: null, rubygemsUrl: null, pypiUrl: null, githubApiUrl: null, githubRawUrl: null, githubWebUrl: null, githubToken: null };
+  }
+  return {
+    mode,
+    npmRegistryUrl: url(env, 'NPM_REGISTRY_URL', () => npmConfiguredRegistry(env)),
+    npmReplicateUrl: optionalUrl(env, 'NPM_REPLICATE_URL'),
+    rubygemsUrl: optionalUrl(env, 'RUBYGEMS_URL'),
+    pypiUrl: optionalUrl(env, 'PYPI_URL'),
+    githubApiUrl: optionalUrl(env, 'GITHUB_API_URL'),
+    githubRawUrl: optionalUrl(env, 'GITHUB_RAW_URL'),
+    githubWebUrl: optionalUrl(env, 'GITHUB_WEB_URL'),
+    githubToken: env.GITHUB_TOKEN || null,
+  };
 }
 
 const MB = 1024 * 1024;
@@ -101,7 +154,13 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       dataDir: path.resolve(root, env.DATA_DIR || '.data'),
     },
     api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null },
-    upstreams: { npmRegistryUrl: url(env, 'NPM_REGISTRY_URL', () => npmConfiguredRegistry(env)) },
+    upstreams: upstreams(env),
+    discovery: {
+      pollIntervalSeconds: integer(env, 'POLL_INTERVAL_SECONDS', 60),
+      followIdleSeconds: integer(env, 'FOLLOW_IDLE_SECONDS', 10),
+      followPageSize: integer(env, 'FOLLOW_PAGE_SIZE', 500),
+      pypiSerialJournal: env.PYPI_SERIAL_JOURNAL === '1' || env.PYPI_SERIAL_JOURNAL === 'true',
+    },
     limits: {
       maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),
       maxUnpackedBytes: integer(env, 'MAX_UNPACKED_BYTES', 200 * MB),

@@ -2,10 +2,13 @@
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import { createDiscoveryActivities } from '../activities/discovery';
 import { createRecordingActivities } from '../activities/recording';
+import type { Config } from '../infra/config';
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
+  config: Config;
   namespace: string;
   taskQueue: string;
   pool: Pool;
@@ -19,6 +22,6 @@ export async function createOrchestrationWorker(options: OrchestrationWorkerOpti
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createRecordingActivities(options.pool),
+    activities: { ...createRecordingActivities(options.pool), ...createDiscoveryActivities(options.config, options.pool) },
   });
 }

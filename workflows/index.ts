@@ -1,1 +1,3 @@
 export { crawlRelease } from './crawlRelease';
+export { npmFollow } from './npmFollow';
+export { pollRegistry } from './pollRegistry';

@@ -45,7 +45,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
   const { namespace, taskQueue } = config.temporal;
   const workers: Worker[] = [
-    await createOrchestrationWorker({ connection, namespace, taskQueue, pool, workflowBundle: { codePath: requireEnv('CHANGELOGS_TEST_WORKFLOW_BUNDLE') } }),
+    await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, workflowBundle: { codePath: requireEnv('CHANGELOGS_TEST_WORKFLOW_BUNDLE') } }),
     await createCrawlWorker({ connection, config, pool, taskQueue }),
   ];
   const running = workers.map((w) => w.run());

@@ -1,0 +1,156 @@
+// npm discovery: one page of the replication feed, resolved to the releases published since each changed
+// package was last seen. Reading is side-effect free; the follower commits what it has seen afterwards.
+import nano from 'nano';
+import type { Pool } from 'pg';
+import type { ReleaseRef } from '../../workflows/types';
+import { UpstreamError } from '../http/httpGet';
+import { fetchPackument, type NpmClientOptions, type Packument, versionsSinceTime } from '../registries/npm';
+
+export interface ChangesPage {
+  releases: ReleaseRef[];
+  /** The cursor to continue from. Opaque: compare only for the reset check. */
+  lastSeq: string;
+  caughtUp: boolean;
+  /** Packages handled on this page and their packument `modified`, to commit once their crawls started. */
+  seen: { name: string; modified: string }[];
+  unpublished: string[];
+  /** Set when the cursor was ahead of the feed (the sequence was reset) and reading restarted. */
+  reset: { from: string; to: string } | null;
+}
+
+export interface ReadChangesInput {
+  since: string | null;
+  limit: number;
+  /** Packages never seen before yield the versions published after this time. */
+  followingSince: string;
+}
+
+interface ChangeRow {
+  seq: number | string;
+  id: string;
+  changes?: { rev: string }[];
+  deleted?: boolean;
+}
+
+const STALE_RETRIES = 5;
+const STALE_DELAY_MS = 400;
+const PACKUMENT_CONCURRENCY = 8;
+
+function revNumber(rev: string | undefined): number {
+  return Number.parseInt(rev ?? '0', 10) || 0;
+}
+
+function feedError(err: unknown, what: string): UpstreamError {
+  const status = (err as { statusCode?: number }).statusCode ?? null;
+  const kind = status === null || status >= 500 ? 'unavailable' : status === 429 ? 'rate-limited' : 'bad-response';
+  return new UpstreamError(`replication feed ${what} failed: ${(err as Error).message}`, kind, status);
+}
+
+async function updateSeq(feed: nano.ServerScope): Promise<string> {
+  const info = (await feed.info().catch((err: unknown) => {
+    throw feedError(err, 'info');
+  })) as unknown as { update_seq?: number | string };
+  if (info.update_seq === undefined) throw new UpstreamError('the replication feed did not report update_seq', 'bad-response');
+  return String(info.update_seq);
+}
+
+/** The packument once it reflects the change (the replica may lag the registry), or the newest we got. */
+async function freshPackument(npm: NpmClientOptions, change: ChangeRow): Promise<Packument | null> {
+  const wanted = revNumber(change.changes?.[0]?.rev);
+  let packument: Packument | null = null;
+  for (let attempt = 0; attempt <= STALE_RETRIES; attempt++) {
+    try {
+      packument = await fetchPackument(npm, change.id);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === 'not-found') return null;
+      throw err;
+    }
+    if (revNumber(packument._rev) >= wanted) return packument;
+    await new Promise((resolve) => setTimeout(resolve, STALE_DELAY_MS * (attempt + 1)));
+  }
+  return packument;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmClientOptions, input: ReadChangesInput): Promise<ChangesPage> {
+  const feed = nano({ url: replicateUrl, headers: { 'user-agent': npm.userAgent } });
+  const empty = { releases: [], seen: [], unpublished: [], reset: null };
+  if (input.since === null) return { ...empty, lastSeq: await updateSeq(feed), caughtUp: false };
+
+  // An empty database name makes nano address the feed's own root: GET <url>/_changes?since=…&limit=…
+  const page = (await feed.db.changes('', { since: input.since, limit: input.limit }).catch((err: unknown) => {
+    throw feedError(err, '_changes');
+  })) as unknown as { results?: ChangeRow[]; last_seq?: number | string };
+  const results = page.results ?? [];
+  if (results.length === 0) {
+    const current = await updateSeq(feed);
+    if (Number(current) < Number(input.since)) {
+      return { ...empty, lastSeq: current, caughtUp: false, reset: { from: input.since, to: current } };
+    }
+    return { ...empty, lastSeq: String(page.last_seq ?? input.since), caughtUp: true };
+  }
+
+  const latest = new Map<string, ChangeRow>();
+  for (const row of results) if (!row.id.startsWith('_design/')) latest.set(row.id, row);
+  const changes = [...latest.values()];
+  const unpublished = changes.filter((c) => c.deleted).map((c) => c.id);
+  const live = changes.filter((c) => !c.deleted);
+  const { rows: seenRows } = await pool.query<{ name: string; modified: Date }>(
+    'SELECT name, modified FROM npm_packages_seen WHERE name = ANY($1)',
+    [live.map((c) => c.id)],
+  );
+  const lastSeen = new Map(seenRows.map((r) => [r.name, r.modified.toISOString()]));
+  const packuments = await mapLimited(live, PACKUMENT_CONCURRENCY, (change) => freshPackument(npm, change));
+
+  const releases: ReleaseRef[] = [];
+  const seen: ChangesPage['seen'] = [];
+  live.forEach((change, i) => {
+    const packument = packuments[i];
+    if (!packument) return;
+    const previously = lastSeen.get(change.id);
+    let versions = versionsSinceTime(packument, previously ?? input.followingSince);
+    const latestTag = packument['dist-tags']?.latest;
+    if (!previously && versions.length === 0 && latestTag) versions = [latestTag];
+    releases.push(...versions.map((version) => ({ registry: 'npm' as const, name: change.id, version })));
+    const modified = packument.time?.modified;
+    if (modified) seen.push({ name: change.id, modified });
+  });
+  return { releases, lastSeq: String(page.last_seq ?? results.at(-1)!.seq), caughtUp: false, seen, unpublished, reset: null };
+}
+
+export async function commitNpmSeen(pool: Pool, seen: ChangesPage['seen'], lastSeq: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO npm_packages_seen (name, modified)
+       SELECT s.name, s.modified FROM jsonb_to_recordset($1::jsonb) AS s(name text, modified timestamptz)
+       ON CONFLICT (name) DO UPDATE SET modified = greatest(npm_packages_seen.modified, excluded.modified)`,
+      [JSON.stringify(seen)],
+    );
+    await client.query(
+      `INSERT INTO discovery_cursors (source, cursor) VALUES ('npm-follow', $1)
+       ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+      [JSON.stringify({ lastSeq })],
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
