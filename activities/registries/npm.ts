@@ -56,10 +56,13 @@ export function repositoryWebUrl(field: RepositoryField | undefined): { url: str
     // Shorthands name a forge without a URL; the crawler resolves them against its configured forge.
     return { url: `${shorthand[1] ?? 'github'}:${shorthand[2]}/${shorthand[3]!.replace(/\.git$/, '')}`, directory };
   }
-  const match = /^(?:git\+)?(?:https?|git|ssh):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?[/:](.+?)(?:\.git)?\/?$/.exec(raw)
+  // http(s) URLs keep their scheme and port (a self-hosted forge may use either); git and ssh become https.
+  const web = /^(?:git\+)?(https?):\/\/(?:[^@/]+@)?([^/]+)\/(.+?)(?:\.git)?\/?$/.exec(raw);
+  if (web) return { url: `${web[1]}://${web[2]}/${web[3]}`, directory };
+  const other = /^(?:git\+)?(?:git|ssh):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?[/:](.+?)(?:\.git)?\/?$/.exec(raw)
     ?? /^(?:[^@/]+@)([^:/]+):(.+?)(?:\.git)?\/?$/.exec(raw);
-  if (!match) return null;
-  return { url: `https://${match[1]}/${match[2]}`, directory };
+  if (!other) return null;
+  return { url: `https://${other[1]}/${other[2]}`, directory };
 }
 
 /** Resolves one release (`version` omitted: the `latest` dist-tag) from its packument. */
