@@ -44,7 +44,7 @@ export function createDiscoveryActivities(config: Config, pool: Pool) {
     async pollRegistry(registry: PolledRegistry): Promise<PollOutcome> {
       return step(async () => {
         if (registry === 'rubygems') {
-          const client = upstreamClient(config, config.upstreams.rubygemsUrl, 'RubyGems (RUBYGEMS_URL)');
+          const client = upstreamClient(config, config.upstreams.rubygemsUrl, 'RubyGems (RUBYGEMS_URL)', config.upstreams.rubygemsPerSecond);
           return pollRubygems(client, await loadCursor<TimeCursor>(pool, pollSource(registry)), signal());
         }
         const client = upstreamClient(config, config.upstreams.pypiUrl, 'PyPI (PYPI_URL)');

@@ -46,8 +46,18 @@ function feedError(err: unknown, what: string): UpstreamError {
   return new UpstreamError(`replication feed ${what} failed: ${(err as Error).message}`, kind, status);
 }
 
-async function updateSeq(feed: nano.ServerScope): Promise<string> {
-  const info = (await feed.info().catch((err: unknown) => {
+/** NPM_REPLICATE_URL names the database (`…/registry`); nano wants the server and the name apart. */
+export function splitDatabaseUrl(url: string): { server: string; database: string } {
+  const parsed = new URL(url);
+  const segments = parsed.pathname.split('/').filter(Boolean);
+  const database = segments.pop();
+  if (!database) throw new UpstreamError(`NPM_REPLICATE_URL must end with the database name, e.g. ${url.replace(/\/+$/, '')}/registry`, 'not-configured');
+  parsed.pathname = segments.join('/');
+  return { server: parsed.toString().replace(/\/+$/, ''), database: decodeURIComponent(database) };
+}
+
+async function updateSeq(feed: nano.ServerScope, database: string): Promise<string> {
+  const info = (await feed.db.get(database).catch((err: unknown) => {
     throw feedError(err, 'info');
   })) as unknown as { update_seq?: number | string };
   if (info.update_seq === undefined) throw new UpstreamError('the replication feed did not report update_seq', 'bad-response');
@@ -86,17 +96,17 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
 }
 
 export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmClientOptions, input: ReadChangesInput): Promise<ChangesPage> {
-  const feed = nano({ url: replicateUrl, headers: { 'user-agent': npm.userAgent } });
+  const { server, database } = splitDatabaseUrl(replicateUrl);
+  const feed = nano({ url: server, headers: { 'user-agent': npm.userAgent } });
   const empty = { releases: [], seen: [], unpublished: [], reset: null };
-  if (input.since === null) return { ...empty, lastSeq: await updateSeq(feed), caughtUp: false };
+  if (input.since === null) return { ...empty, lastSeq: await updateSeq(feed, database), caughtUp: false };
 
-  // An empty database name makes nano address the feed's own root: GET <url>/_changes?since=…&limit=…
-  const page = (await feed.db.changes('', { since: input.since, limit: input.limit }).catch((err: unknown) => {
+  const page = (await feed.db.changes(database, { since: input.since, limit: input.limit }).catch((err: unknown) => {
     throw feedError(err, '_changes');
   })) as unknown as { results?: ChangeRow[]; last_seq?: number | string };
   const results = page.results ?? [];
   if (results.length === 0) {
-    const current = await updateSeq(feed);
+    const current = await updateSeq(feed, database);
     if (Number(current) < Number(input.since)) {
       return { ...empty, lastSeq: current, caughtUp: false, reset: { from: input.since, to: current } };
     }

@@ -35,9 +35,9 @@ export async function pollRubygems(client: UpstreamClient, cursor: TimeCursor | 
       gap.push(...items);
       if (items.length < TIMEFRAME_PAGE) break;
     }
-    const missing = newSince(gap, cursor);
-    gapFilled = missing.length;
-    fresh = [...fresh, ...missing];
+    const fromFeed = fresh.length;
+    fresh = unique([...fresh, ...newSince(gap, cursor)]);
+    gapFilled = fresh.length - fromFeed;
   }
   const ordered = unique(fresh).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return {

@@ -193,7 +193,7 @@ export async function startNpmRegistry(): Promise<NpmRegistrySimulator> {
 
   return {
     url: baseUrl,
-    replicateUrl: replicate.url,
+    replicateUrl: `${replicate.url}/registry`,
     replicate,
     failNext: server.failNext,
     hits: server.hits,

@@ -30,7 +30,9 @@ export function rejectedChangesQuery(req: SimRequest): string | null {
 
 export function replicateHandler(feed: ChangesFeed, startedAt: number): Handler {
   return (req) => {
-    if (req.path === '/') {
+    // The feed answers at its root and, as CouchDB addresses a database, under /registry.
+    const path = req.path.replace(/^\/registry(?=\/|$)/, '') || '/';
+    if (path === '/') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method_not_allowed', reason: 'Only GET allowed' });
       return json(200, {
         db_name: 'registry',
@@ -43,7 +45,7 @@ export function replicateHandler(feed: ChangesFeed, startedAt: number): Handler 
         instance_start_time: String(startedAt * 1000),
       });
     }
-    if (req.path !== '/_changes') return undefined;
+    if (path !== '/_changes') return undefined;
     if (req.method !== 'GET' && req.method !== 'POST') return json(405, { error: 'method_not_allowed', reason: 'Only GET allowed' });
     const rejected = rejectedChangesQuery(req);
     if (rejected) return badRequest(rejected);

@@ -132,10 +132,10 @@ test('with replica lag a just-published package is not there yet, then appears',
 });
 
 test('faults can be injected on the feed, with Retry-After', async () => {
-  npm.replicate.failNext('/_changes', 503, { retryAfter: 7 });
+  npm.replicate.failNext('/registry/_changes', 503, { retryAfter: 7 });
   const failed = await fetch(`${npm.replicateUrl}/_changes?since=0`);
   expect(failed.status).toBe(503);
   expect(failed.headers.get('retry-after')).toBe('7');
   expect((await fetch(`${npm.replicateUrl}/_changes?since=0`)).status).toBe(200);
-  expect(npm.replicate.hits('/_changes')).toBe(2);
+  expect(npm.replicate.hits('/registry/_changes')).toBe(2);
 });
