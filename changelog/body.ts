@@ -1,13 +1,12 @@
 import { findDate, type DayMonthOrder } from './dates';
 import { cleanHeading } from './heading';
-import type { ReadHeading } from './split';
+import type { HeadingLine } from './headings';
 import { sectionKind } from './sections';
 import type { ChangelogSection } from './types';
 
 // Lines that belong to the next heading or to the file's link list, not to the entry above them:
 // `<a name="1.2.0"></a>` anchors, `.. _label:` targets, link reference definitions, rules.
-const TRAILING_NOISE =
-  /^\s*(?:<a\s[^<>]{0,200}>\s*<\/a>|\.\. _[^:]{1,200}:.*|\[[^\]]{1,200}\]:\s*\S.*|[-*_=](?:\s*[-*_=]){2,}|<!--.*-->)?\s*$/;
+const TRAILING_NOISE = /^(?:<a\s[^<>]{0,200}>\s*<\/a>|\.\. _[^:]{1,200}:.*|\[[^\]]{1,200}\]:\s*\S.*|[-*_=](?:\s*[-*_=]){2,}|<!--.*-->)?$/;
 const BOLD_TITLE = /^ {0,3}(?:\*\*|__)([^*_]{1,60}?):?(?:\*\*|__):?\s*$/;
 const COLON_TITLE = /^ {0,3}([A-Z][A-Za-z '&/,-]{1,50}):\s*$/;
 const LIST_MARK = /^\s*(?:[-*+]|\d{1,9}[.)])\s/;
@@ -17,7 +16,7 @@ export function bodyRange(lines: readonly string[], start: number, end: number):
   let s = start;
   let e = end;
   while (s < e && (lines[s] ?? '').trim() === '') s++;
-  while (e > s && (lines[e - 1] ?? '').length < 400 && TRAILING_NOISE.test(lines[e - 1] ?? '')) e--;
+  while (e > s && (lines[e - 1] ?? '').length < 400 && TRAILING_NOISE.test((lines[e - 1] ?? '').trim())) e--;
   return [s, e];
 }
 
@@ -37,7 +36,7 @@ export function sectionsOf(
   lines: readonly string[],
   start: number,
   end: number,
-  subHeadings: readonly ReadHeading[],
+  subHeadings: readonly HeadingLine[],
 ): ChangelogSection[] {
   const sections: ChangelogSection[] = [];
   let h = 0;

@@ -26,14 +26,23 @@ export function cleanHeading(raw: string): string {
   if (s.includes('`')) s = s.replace(/`([^`<]{0,200})<[^>`]{0,300}>`_{1,2}/g, '$1');
   if (s.includes('<')) s = s.replace(/<\/?[a-zA-Z][^<>]{0,200}>/g, '');
   if (s.includes('[')) {
+    // Inner classes exclude the opening characters too, so `[[[[…` fails at once instead of rescanning.
     s = s
-      .replace(/!\[[^\]]{0,200}\]\([^)]{0,300}\)/g, '')
-      .replace(/\[([^\]]{0,200})\]\([^)]{0,300}\)/g, '$1')
-      .replace(/\[([^\]]{0,200})\]\[[^\]]{0,200}\]/g, '$1');
+      .replace(/!\[[^\][]{0,200}\]\([^()\s]{0,300}\)/g, '')
+      .replace(/\[([^\][]{0,200})\]\([^()\s]{0,300}\)/g, '$1')
+      .replace(/\[([^\][]{0,200})\]\[[^\][]{0,200}\]/g, '$1');
   }
   if (/[[\]`*_~]/.test(s)) s = s.replace(/[[\]`]|\*\*|__|~~/g, '');
-  if (s.includes('#')) s = s.replace(/\s+#+\s*$/, '');
+  if (s.includes('#')) s = withoutClosingHashes(s);
   return /\s\s|[^\S ]/.test(s) ? s.replace(/\s+/g, ' ').trim() : s.trim();
+}
+
+/** `## 1.2.0 ##` → `## 1.2.0`: a trailing run of `#` preceded by a space closes an ATX heading. */
+function withoutClosingHashes(s: string): string {
+  let end = s.trimEnd().length;
+  const hashesEnd = end;
+  while (end > 0 && s[end - 1] === '#') end--;
+  return end < hashesEnd && end > 0 && /\s/.test(s[end - 1]!) ? s.slice(0, end) : s;
 }
 
 // Words that may stand before a version in a release heading ("Release 1.2.0", "What's new in 1.2").

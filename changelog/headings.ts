@@ -10,7 +10,7 @@ export interface HeadingLine {
   line: number;
   /** First line after the heading (after its underline). */
   bodyLine: number;
-  /** Groups headings written the same way, e.g. `atx2`, `rst:-` or `bold`. */
+  /** Groups headings written the same way, e.g. `atx2`, `setext1`, `rstu-` (underline only), `rsto=` (with overline) or `bold`. */
   style: string;
   strength: 0 | 1 | 2 | 3;
   /** Nesting depth among real headings (1 is outermost); for weaker kinds, that of the enclosing heading. */
@@ -93,9 +93,11 @@ export function scanHeadingLines(lines: readonly string[], format: ChangelogForm
     }
     if ((first === STAR || first === UNDERSCORE) && BOLD.test(line)) {
       push({ line: i, bodyLine: i + 1, style: 'bold', strength: 2, text: line });
-    } else if (indent > 1 || !/\d/.test(line)) {
       continue;
-    } else if (LIST_VERSION.test(line)) {
+    }
+    // List-item and plain version lines start at the margin and hold a digit.
+    if (indent > 1 || !/\d/.test(line)) continue;
+    if (LIST_VERSION.test(line)) {
       push({ line: i, bodyLine: i + 1, style: 'list', strength: 0, text: line.replace(/^ ?(?:[-*+]|\d{1,4}[.)])[ \t]+/, '') });
     } else if (PLAIN_VERSION.test(line) && (i === 0 || (lines[i - 1] ?? '').trim() === '')) {
       push({ line: i, bodyLine: i + 1, style: 'plain', strength: 1, text: line });

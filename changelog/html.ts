@@ -25,7 +25,20 @@ function escapeText(s: string): string {
 const TAG_NAME = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]{0,20})/;
 const ATTR = /^[\s/]*([^\s"'>/=]{1,100})(?:\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})'|([^\s"'=<>`]{1,2000})))?/;
 
-function renderTag(source: string, base: string | null): { html: string; length: number } | null {
+/**
+ * Raw tags opened and not yet closed in the entry being rendered. A closing tag with no matching opening
+ * one is dropped, so an entry's HTML cannot close the page's elements around it.
+ */
+export type OpenTags = string[];
+
+function closeTag(tag: string, open: OpenTags): string {
+  const at = open.lastIndexOf(tag);
+  if (at < 0) return '';
+  const closed = open.splice(at).reverse();
+  return closed.map((t) => `</${t}>`).join('');
+}
+
+function renderTag(source: string, base: string | null, open: OpenTags): { html: string; length: number } | null {
   const name = TAG_NAME.exec(source);
   if (!name) return null;
   const tag = name[2]!.toLowerCase();
@@ -39,7 +52,8 @@ function renderTag(source: string, base: string | null): { html: string; length:
       pos += end[0].length;
       const allowed = ALLOWED[tag];
       if (!allowed) return null;
-      if (closing) return { html: VOID.has(tag) ? '' : `</${tag}>`, length: pos };
+      if (closing) return { html: VOID.has(tag) ? '' : closeTag(tag, open), length: pos };
+      if (!VOID.has(tag)) open.push(tag);
       return { html: `<${tag}${attrs.join('')}>`, length: pos };
     }
     const attr = ATTR.exec(rest);
@@ -55,8 +69,8 @@ function renderTag(source: string, base: string | null): { html: string; length:
   return null;
 }
 
-/** Sanitises a raw HTML fragment from markdown. Comments and processing instructions are dropped. */
-export function sanitizeHtml(source: string, base: string | null): string {
+/** Sanitises a raw HTML fragment from markdown. Comments are dropped; `open` tracks tags across fragments. */
+export function sanitizeHtml(source: string, base: string | null, open: OpenTags): string {
   let out = '';
   let pos = 0;
   while (pos < source.length) {
@@ -71,7 +85,7 @@ export function sanitizeHtml(source: string, base: string | null): string {
       pos = close < 0 ? source.length : close + 3;
       continue;
     }
-    const tag = renderTag(source.slice(lt, lt + 20000), base);
+    const tag = renderTag(source.slice(lt, lt + 20000), base, open);
     if (tag) {
       out += tag.html;
       pos = lt + tag.length;
@@ -81,4 +95,9 @@ export function sanitizeHtml(source: string, base: string | null): string {
     }
   }
   return out;
+}
+
+/** Closing tags for whatever raw HTML left open, innermost first. */
+export function closeAll(open: OpenTags): string {
+  return open.splice(0).reverse().map((t) => `</${t}>`).join('');
 }

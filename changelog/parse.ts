@@ -5,7 +5,7 @@ import { readHeading } from './heading';
 import { scanHeadingLines, type HeadingLine } from './headings';
 import { linkDefinitions, withDefinitions } from './references';
 import { renderBody } from './render';
-import { splitEntries, type ReadHeading } from './split';
+import { splitEntries } from './split';
 import { SCHEMA_VERSION, type ChangelogEntry, type ParseOptions, type ParsedChangelog } from './types';
 import { isPrerelease, normalizeVersion } from './versions';
 
@@ -62,7 +62,7 @@ function parseEntries(raw: string, format: ParsedChangelog['format'], options: P
  * Reads real headings, and the weaker kinds (bold, plain and list lines) only when no real heading carries a
  * version: they cannot start entries otherwise, and files have many of them.
  */
-function readHeadings(headings: HeadingLine[], known: ReadonlySet<string> | null, order: DayMonthOrder): ReadHeading[] {
+function readHeadings(headings: HeadingLine[], known: ReadonlySet<string> | null, order: DayMonthOrder): HeadingLine[] {
   let versioned = false;
   for (const h of headings) {
     if (h.strength !== 3) continue;
@@ -86,7 +86,7 @@ function lineOffsets(lines: readonly string[]): number[] {
 }
 
 /** Index of the first heading at or after line `line`, searching from `from`. */
-function upperBound(headings: readonly ReadHeading[], line: number, from: number): number {
+function upperBound(headings: readonly HeadingLine[], line: number, from: number): number {
   let k = from;
   while (k < headings.length && headings[k]!.line < line) k++;
   return k;

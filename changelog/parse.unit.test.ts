@@ -156,6 +156,13 @@ describe('version matching', () => {
     expect(parsed.entries.map((e) => e.version)).toEqual(['1.0.0', '0.9.0']);
   });
 
+  test('known versions drop headings that name another package at a version this one never had', () => {
+    const text = '## pkg@2.0.0\n\n- a\n\n## other@7.1.0\n\n- b\n\n## pkg@1.0.0\n\n- c\n';
+    const parsed = parseChangelog(text, { fileName: 'CHANGELOG.md', html: false, knownVersions: ['1.0.0', '2.0.0'] });
+    expect(parsed.entries.map((e) => e.version)).toEqual(['2.0.0', '1.0.0']);
+    expect(parsed.entries[0]?.body).toBe('- a');
+  });
+
   test('maxEntries stops early', () => {
     const text = Array.from({ length: 50 }, (_, i) => `## 1.0.${50 - i}\n\n- x\n`).join('\n');
     expect(parseChangelog(text, { fileName: 'CHANGELOG.md', html: false, maxEntries: 5 }).entries).toHaveLength(5);

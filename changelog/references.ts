@@ -2,7 +2,7 @@
 // body is rendered alone, so the definitions it uses are appended to it before rendering.
 
 const DEFINITION = /^ {0,3}\[([^\]]{1,200})\]:[ \t]*\S/;
-const REFERENCE = /\[([^\]]{1,200})\](?!\()/g;
+const REFERENCE = /\[([^\][]{1,200})\](?!\()/g;
 
 /** Link reference definitions of the whole file, by lower-cased label. */
 export function linkDefinitions(lines: readonly string[]): Map<string, string> {

@@ -1,5 +1,5 @@
 import { Marked, type Tokens } from 'marked';
-import { escapeHtml, sanitizeHtml } from './html';
+import { closeAll, escapeHtml, sanitizeHtml, type OpenTags } from './html';
 import { safeUrl } from './urls';
 import type { ChangelogFormat } from './types';
 
@@ -11,12 +11,12 @@ const MAX_RENDER_LINE = 10_000;
 const MAX_NESTING = 8;
 
 /** One marked instance per source URL base; the renderer closes over it to resolve relative URLs. */
-function createMarked(base: string | null): Marked {
+function createMarked(base: string | null, open: OpenTags): Marked {
   return new Marked({
     gfm: true,
     async: false,
     renderer: {
-      html: ({ text }: Tokens.HTML | Tokens.Tag) => sanitizeHtml(text, base),
+      html: ({ text }: Tokens.HTML | Tokens.Tag) => sanitizeHtml(text, base, open),
       link(token: Tokens.Link) {
         const inner = token.tokens ? this.parser.parseInline(token.tokens) : escapeHtml(token.text);
         const href = safeUrl(token.href, base, 'link');
@@ -36,46 +36,64 @@ function createMarked(base: string | null): Marked {
   });
 }
 
-let cached: { base: string | null; marked: Marked } | null = null;
-function markedFor(base: string | null): Marked {
-  if (cached?.base !== base) cached = { base, marked: createMarked(base) };
-  return cached.marked;
+let cached: { base: string | null; marked: Marked; open: OpenTags } | null = null;
+function markedFor(base: string | null): { marked: Marked; open: OpenTags } {
+  if (cached?.base !== base) {
+    const open: OpenTags = [];
+    cached = { base, marked: createMarked(base, open), open };
+  }
+  return cached;
 }
 
-/** Inline delimiters per paragraph beyond which marked's emphasis and link matching turns quadratic. */
+/** Inline delimiters per paragraph or list item beyond which marked's emphasis and link matching turns quadratic. */
 const MAX_DELIMITERS = 400;
-const DELIMITER = /[*_~`[\]]/g;
+const LIST_ITEM = /^\s{0,12}(?:[-*+]|\d{1,9}[.)])\s/;
 
 /**
  * Caps what marked sees, so that rendering time stays proportional to the input: over-long lines are shown
- * as escaped text, deep `>`/list nesting is flattened, and in paragraphs crowded with emphasis or bracket
- * characters those characters are backslash-escaped (they then render literally).
+ * as escaped text, deep `>`/list nesting is flattened, and paragraphs or list items crowded with emphasis or
+ * bracket characters are indented into a code block (shown as written, and lexed in linear time).
  */
 function tame(markdown: string): string {
   if (looksTame(markdown)) return markdown;
   const lines = markdown.split('\n');
-  let paragraphStart = 0;
+  let changed = false;
+  let groupStart = 0;
   let delimiters = 0;
-  const escapeCrowded = (end: number) => {
-    if (delimiters > MAX_DELIMITERS) {
-      for (let k = paragraphStart; k < end; k++) lines[k] = lines[k]!.replace(DELIMITER, '\\$&');
-    }
+  const indentCrowded = (end: number) => {
+    if (delimiters <= MAX_DELIMITERS) return;
+    for (let k = groupStart; k < end; k++) lines[k] = `    ${lines[k]}`;
+    changed = true;
   };
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') {
-      escapeCrowded(i);
-      paragraphStart = i + 1;
+    let line = lines[i]!;
+    // Each list item is lexed as its own inline run, so a long list of linked commits is not crowded.
+    if (line.trim() === '' || LIST_ITEM.test(line)) {
+      indentCrowded(i);
+      groupStart = i;
       delimiters = 0;
-      continue;
     }
-    if (line.length > MAX_RENDER_LINE) lines[i] = escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
-    else if (/^(?:\s*>){9}/.test(line)) lines[i] = line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
-    else if (/^\s{33}/.test(line)) lines[i] = line.trimStart();
-    delimiters += lines[i]!.match(DELIMITER)?.length ?? 0;
+    if (line.length > MAX_RENDER_LINE) line = escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
+    else if (line.includes('>') && /^(?:\s*>){9}/.test(line)) line = line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
+    else if (line.startsWith(' '.repeat(33))) line = line.trimStart();
+    if (line !== lines[i]) {
+      lines[i] = line;
+      changed = true;
+    }
+    delimiters += countDelimiters(line);
   }
-  escapeCrowded(lines.length);
-  return lines.join('\n');
+  indentCrowded(lines.length);
+  return changed ? lines.join('\n') : markdown;
+}
+
+function isDelimiter(c: number): boolean {
+  return c === 0x2a || c === 0x5f || c === 0x7e || c === 0x60 || c === 0x5b || c === 0x5d;
+}
+
+function countDelimiters(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (isDelimiter(s.charCodeAt(i))) n++;
+  return n;
 }
 
 /** The common case, checked in one pass: short lines, few delimiters, shallow nesting. */
@@ -88,7 +106,7 @@ function looksTame(markdown: string): boolean {
     if (c === 0x0a) {
       if (i - lineStart > MAX_RENDER_LINE) return false;
       lineStart = i + 1;
-    } else if (c === 0x2a || c === 0x5f || c === 0x7e || c === 0x60 || c === 0x5b || c === 0x5d) {
+    } else if (isDelimiter(c)) {
       if (++delimiters > MAX_DELIMITERS) return false;
     }
   }
@@ -107,7 +125,10 @@ export function renderBody(body: string, format: ChangelogFormat, sourceUrl: str
   if (body.length > MAX_RENDER_CHARS) return `<pre>${escapeHtml(body.slice(0, MAX_RENDER_CHARS))}</pre>\n`;
   try {
     const markdown = tame(format === 'rst' ? rstToMarkdown(body) : body);
-    return markedFor(sourceUrl).parse(markdown, { async: false }) as string;
+    const { marked, open } = markedFor(sourceUrl);
+    open.length = 0;
+    const html = marked.parse(markdown, { async: false }) as string;
+    return html + closeAll(open);
   } catch {
     return `<pre>${escapeHtml(body)}</pre>\n`;
   }

@@ -98,6 +98,13 @@ describe('rendered HTML keeps what is harmless', () => {
     expect(render('<kbd class="x" id="y">Ctrl</kbd>')).toContain('<kbd>Ctrl</kbd>');
   });
 
+  test('raw HTML cannot close the elements around the entry, and what it opens is closed', () => {
+    expect(render('</div></div></li> text')).not.toContain('</div>');
+    const html = render('<table><tr><td>cell\n\nmore');
+    expect(html.endsWith('</td></tr></table>')).toBe(true);
+    expect(render('<details><summary>a</summary>\n\n- b\n\n</details>')).toMatch(/<details><summary>a<\/summary>[\s\S]*<\/details>/);
+  });
+
   test('relative links resolve against the source URL; relative images use the raw file form', () => {
     const html = render('[guide](docs/guide.md) ![logo](./img/logo.png) [top](#top)');
     expect(html).toContain('href="https://example.com/owner/repo/blob/v1.2.0/docs/guide.md"');
@@ -109,6 +116,19 @@ describe('rendered HTML keeps what is harmless', () => {
     const html = render('[a](https://example.com/x) <mailto:me@example.com>');
     expect(html).toContain('href="https://example.com/x"');
     expect(html).toContain('href="mailto:me@example.com"');
+  });
+
+  test('a long list of linked commits stays a list', () => {
+    const items = Array.from({ length: 200 }, (_, i) => `* **deps:** bump x ([#${i}](https://example.com/i/${i})) ([abc${i}](https://example.com/c/${i}))`);
+    const html = render(items.join('\n'));
+    expect(html).not.toContain('<pre>');
+    expect(html.match(/<li>/g)).toHaveLength(200);
+  });
+
+  test('a paragraph crowded with emphasis markers is shown as written', () => {
+    const html = render('**_*a_ '.repeat(200));
+    expect(html).toContain('<pre><code>');
+    expect(html).not.toContain('<em>');
   });
 
   test('task list boxes become text, not form controls', () => {

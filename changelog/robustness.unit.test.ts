@@ -67,6 +67,9 @@ describe('parseChangelog stays roughly linear on hostile input', () => {
     ['emphasis soup', (n) => `## 1.0.0\n\n${('**_*a_ '.repeat(100) + '\n').repeat(n / 100)}`, 5_000],
     ['tag soup', (n) => `## 1.0.0\n\n${('<a x=1 <b y="'.repeat(50) + '\n').repeat(n / 50)}`, 5_000],
     ['adornment soup', (n) => '=\n-\n~~~\n'.repeat(n), 25_000],
+    ['headings full of brackets', (n) => `## 1.0.0 ${'['.repeat(290)}\n`.repeat(n), 2_000],
+    ['headings full of half links', (n) => `## 1.0.0 ${'![a]('.repeat(58)}\n`.repeat(n), 2_000],
+    ['bodies full of brackets', (n) => `## 1.0.0\n\n${'['.repeat(n * 20)}\n`, 10_000],
   ];
   test.each(cases)('%s', (_name, make, n) => {
     expect(growth(make, n)).toBeLessThan(12);

@@ -1,11 +1,8 @@
 import type { HeadingLine } from './headings';
 
-/** A heading line whose `info` has been read. */
-export type ReadHeading = HeadingLine;
-
 /** One release entry's place in the file: its heading and the lines of its body. */
 export interface EntrySpan {
-  heading: ReadHeading;
+  heading: HeadingLine;
   /** Body lines `[start, end)`. */
   start: number;
   end: number;
@@ -18,7 +15,7 @@ export interface EntrySpan {
  * use them throughout. With a registry version list, heading styles none of whose versions are known are
  * dropped when other styles do match.
  */
-function entryStyles(headings: readonly ReadHeading[], known: ReadonlySet<string> | null): Set<string> {
+function entryStyles(headings: readonly HeadingLine[], known: ReadonlySet<string> | null): Set<string> {
   const counts = new Map<string, { total: number; known: number; strength: number; named: number; level: number }>();
   let unnamedLevel = Infinity;
   for (const h of headings) {
@@ -40,7 +37,7 @@ function entryStyles(headings: readonly ReadHeading[], known: ReadonlySet<string
 
 /** The release entries of a file, in document order, with the lines each body spans. */
 export function splitEntries(
-  headings: readonly ReadHeading[],
+  headings: readonly HeadingLine[],
   lineCount: number,
   maxEntries: number,
   known: ReadonlySet<string> | null,
@@ -49,9 +46,11 @@ export function splitEntries(
   if (styles.size === 0) return [];
   let entryLevel = Infinity;
   for (const h of headings) if (h.info.version && styles.has(h.style)) entryLevel = Math.min(entryLevel, h.level);
-  const isEntry = (h: ReadHeading) =>
+  // With a registry list, a heading naming a package at a version that package never had names another one.
+  const otherPackage = (h: HeadingLine) => known !== null && h.info.namesPackage && !known.has(h.info.version ?? '');
+  const isEntry = (h: HeadingLine) =>
     h.info.version
-      ? styles.has(h.style)
+      ? styles.has(h.style) && !otherPackage(h)
       : h.info.unreleased && h.strength === 3 && (styles.has(h.style) || h.level <= entryLevel);
 
   const out: EntrySpan[] = [];
@@ -63,9 +62,9 @@ export function splitEntries(
       open = { heading: h, start: h.bodyLine, end: lineCount };
       out.push(open);
     } else if (open && h.strength === 3 && h.line >= open.start) {
-      // An unversioned heading at the entry's own level or above (a "## Contributors" after the releases)
-      // ends it; deeper ones are the entry's sections.
-      // Weak entries carry the level of the heading around them, so only a heading at that level ends them.
+      // A heading that starts no entry ends the open one when it sits at the entry's level or above (a
+      // "## Contributors" after the releases); deeper ones are the entry's sections. Weak entries carry the
+      // level of the heading around them, so only a heading at that level or above ends them.
       if (h.level <= open.heading.level) {
         open.end = h.line;
         open = null;
@@ -75,7 +74,10 @@ export function splitEntries(
   return mergeRepeatedHeadings(out);
 }
 
-/** Two headings for one version in a row (an anchor heading, then the real one) make one entry. */
+/**
+ * Two headings for one version in a row, with at most a blank line or an anchor between them (an anchor
+ * heading, then the real one), make one entry.
+ */
 function mergeRepeatedHeadings(entries: EntrySpan[]): EntrySpan[] {
   const out: EntrySpan[] = [];
   for (const e of entries) {

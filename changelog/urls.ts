@@ -17,14 +17,17 @@ export function decodeEntities(s: string): string {
   });
 }
 
+function isInvisible(c: number): boolean {
+  return c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xad || (c >= 0x200b && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0xfeff;
+}
+
 /** Removes C0/C1 controls, spaces and zero-width characters, which browsers skip inside a scheme. */
 function stripInvisible(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    const invisible = c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xad || (c >= 0x200b && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0xfeff;
-    if (!invisible) out += ch;
-  }
+  let i = 0;
+  while (i < s.length && !isInvisible(s.charCodeAt(i))) i++;
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  for (; i < s.length; i++) if (!isInvisible(s.charCodeAt(i))) out += s[i];
   return out;
 }
 

@@ -40,8 +40,7 @@ function readOptions(args: string[]): Options | string {
       const versions = Array.isArray(list) ? list : typeof list === 'string' ? [list] : null;
       if (!versions) return `${file}: expected a JSON array of versions`;
       o.knownVersions = versions.map(String);
-    } else if (a === '--help' || a === '-h') return USAGE;
-    else if (a.startsWith('--')) return `unknown option ${a}\n${USAGE}`;
+    } else if (a.startsWith('--')) return `unknown option ${a}\n${USAGE}`;
     else o.paths.push(a);
   }
   return o.paths.length ? o : USAGE;
@@ -53,9 +52,10 @@ function decode(bytes: Buffer): string {
   return decoded.text;
 }
 
+/** npm packs `.tgz` files, RubyGems `.gem` files; anything else is taken for a PyPI sdist (`.tar.gz`). */
 function archiveKind(path: string): 'npm' | 'gem' | 'sdist' {
   if (path.endsWith('.gem')) return 'gem';
-  return /(^|\/)package\.tgz$|\.tgz$/.test(path) ? 'npm' : 'sdist';
+  return path.endsWith('.tgz') ? 'npm' : 'sdist';
 }
 
 /** The changelog inside an archive: its path there and its text, or null when the root holds none. */
@@ -85,6 +85,10 @@ function summary(file: string, parsed: ParsedChangelog, foundIn?: string | null)
 }
 
 export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   let options: Options | string;
   try {
     options = readOptions(args);
