@@ -18,6 +18,15 @@ export interface Limits {
   maxMetadataBytes: number;
   /** Entries kept from one changelog. */
   maxEntries: number;
+  /** Characters per changelog line; longer lines are cut so that per-line parsing stays bounded. */
+  maxLineLength: number;
+}
+
+export interface SandboxLimits {
+  /** V8 heap of one sandbox process, in MB. */
+  maxHeapMb: number;
+  /** Wall-clock time one sandboxed task may run. */
+  timeoutMs: number;
 }
 
 export interface Config {
@@ -32,6 +41,8 @@ export interface Config {
     taskQueue: string;
     uiPort: number;
     dataDir: string;
+    /** A prebuilt workflow bundle (from bundleWorkflowCode); the sources are bundled at start when unset. */
+    workflowBundle: string | null;
   };
   api: { port: number; token: string | null };
   upstreams: Upstreams;
@@ -46,6 +57,7 @@ export interface Config {
     pypiSerialJournal: boolean;
   };
   limits: Limits;
+  sandbox: SandboxLimits;
   userAgent: string;
   /** Temporal SDK log level in worker processes. */
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -66,6 +78,8 @@ export interface Upstreams {
   /** The forge's web address, to recognise repository and changelog links that point at it. */
   githubWebUrl: string | null;
   githubToken: string | null;
+  /** Requests a second each process sends to RubyGems (its published limit is 10). */
+  rubygemsPerSecond: number;
 }
 
 const UPSTREAM_VARIABLES = ['NPM_REGISTRY_URL', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'PYPI_URL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL'];
@@ -115,7 +129,7 @@ function upstreams(env: Env): Upstreams {
   if (requested !== undefined && requested !== 'demo' && requested !== 'live') throw new ConfigError(`UPSTREAMS must be demo or live, got "${requested}"`);
   const mode: Upstreams['mode'] = requested ?? (UPSTREAM_VARIABLES.some((key) => env[key]) ? 'live' : 'demo');
   if (mode === 'demo') {
-    return { mode, npmRegistryUrl: null, npmReplicateUrl: null, rubygemsUrl: null, pypiUrl: null, githubApiUrl: null, githubRawUrl: null, githubWebUrl: null, githubToken: null };
+    return { mode, npmRegistryUrl: null, npmReplicateUrl: null, rubygemsUrl: null, pypiUrl: null, githubApiUrl: null, githubRawUrl: null, githubWebUrl: null, githubToken: null, rubygemsPerSecond: 5 };
   }
   return {
     mode,
@@ -127,6 +141,7 @@ function upstreams(env: Env): Upstreams {
     githubRawUrl: optionalUrl(env, 'GITHUB_RAW_URL'),
     githubWebUrl: optionalUrl(env, 'GITHUB_WEB_URL'),
     githubToken: env.GITHUB_TOKEN || null,
+    rubygemsPerSecond: integer(env, 'RUBYGEMS_REQUESTS_PER_SECOND', 5),
   };
 }
 
@@ -152,6 +167,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       taskQueue,
       uiPort: integer(env, 'TEMPORAL_UI_PORT', 8233),
       dataDir: path.resolve(root, env.DATA_DIR || '.data'),
+      workflowBundle: env.WORKFLOW_BUNDLE || null,
     },
     api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null },
     upstreams: upstreams(env),
@@ -168,6 +184,11 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       maxChangelogBytes: integer(env, 'MAX_CHANGELOG_BYTES', 5 * MB),
       maxMetadataBytes: integer(env, 'MAX_METADATA_BYTES', 64 * MB),
       maxEntries: integer(env, 'MAX_CHANGELOG_ENTRIES', 5_000),
+      maxLineLength: integer(env, 'MAX_LINE_LENGTH', 10_000),
+    },
+    sandbox: {
+      maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
+      timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
     logLevel: logLevel(env.LOG_LEVEL),

@@ -17,6 +17,8 @@ function crawlSteps() {
   return proxyActivities<CrawlActivities>({
     taskQueue: crawlTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '2 minutes',
+    // Sandboxed steps heartbeat: a dead crawl worker is noticed in seconds, and cancellation reaches them.
+    heartbeatTimeout: '15 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: CRAWL_STEP_ATTEMPTS },
   });
 }

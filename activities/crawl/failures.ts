@@ -3,10 +3,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ArchiveRejectedError } from '../archive/types';
 import { FAILURE_TYPES } from '../../workflows/types';
 import { UpstreamError } from '../http/httpGet';
+import { SandboxError, sandboxFailure } from '../sandbox';
 
 const { rejected: REJECTED, notPublished: NOT_PUBLISHED, upstreamUnavailable: UPSTREAM_UNAVAILABLE } = FAILURE_TYPES;
 
 export function asActivityFailure(err: unknown): unknown {
+  if (err instanceof SandboxError) return sandboxFailure(err);
   if (err instanceof ArchiveRejectedError) {
     return ApplicationFailure.nonRetryable(err.message, REJECTED, { reason: err.reason });
   }

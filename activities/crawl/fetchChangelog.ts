@@ -1,13 +1,14 @@
 // Finds a release's changelog, in order: its published archive, the changelog link it declares, its
-// repository (the package's directory first, for monorepos), then the repository's release notes. The
-// chosen text is parsed and stored by content hash; only hashes travel on.
+// repository (the package's directory first, for monorepos), then the repository's release notes.
+// Everything that touches the untrusted bytes (unpacking, decoding, parsing, rendering) runs in a sandbox
+// process; the chosen text and its parse are stored by content hash, and only hashes travel on.
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { chooseChangelog, isChangelogName, parseChangelog } from '../../changelog';
+import { chooseChangelog, isChangelogName } from '../../changelog';
 import type { Config } from '../../infra/config';
 import type { ChangelogRef } from '../../workflows/types';
-import { decodeText, readRootFiles } from '../archive';
 import { ArchiveRejectedError } from '../archive/types';
+import { type CrawlArchiveResult, runSandboxed, type SandboxOptions } from '../sandbox';
 import { storeBlob } from '../eventStore/blobs';
 import { cappedBody, httpGet, UpstreamError } from '../http/httpGet';
 import { downloadFile, type ForgeConfig, listDirectory, listReleases, rawUrlOfBlobLink, releasesAsMarkdown, repoOf } from '../registries/github';
@@ -26,6 +27,15 @@ interface Sources {
   config: Config;
   forge: ForgeConfig | null;
   signal: AbortSignal | undefined;
+  sandbox: SandboxOptions;
+}
+
+/** A changelog parsed in the sandbox, with where it came from. */
+type Parsed = Extract<CrawlArchiveResult, { outcome: 'found' }> & { foundIn: string };
+
+function accept(result: CrawlArchiveResult, foundIn: string): Parsed | null {
+  if (result.outcome === 'rejected') throw new ArchiveRejectedError(result.message, result.reason);
+  return result.outcome === 'found' ? { ...result, foundIn } : null;
 }
 
 function forgeOf(config: Config): ForgeConfig | null {
@@ -43,28 +53,32 @@ function repositoryFileUrl(release: ResolvedRelease, forge: ForgeConfig | null, 
   return base ? `${base}/blob/HEAD/${file}` : null;
 }
 
-async function fromArchive(release: ResolvedRelease, { config, forge, signal }: Sources): Promise<FoundChangelog | null> {
+async function fromArchive(release: ResolvedRelease, { config, forge, signal, sandbox }: Sources): Promise<Parsed | null> {
   if (!release.archive) return null;
   const { limits } = config;
   const response = await httpGet(release.archive.url, { userAgent: config.userAgent, ...(signal && { signal }) });
-  const { files } = await readRootFiles(cappedBody(response, release.archive.url, limits.maxArchiveBytes), {
-    kind: release.archive.kind,
-    limits: {
-      maxCompressedBytes: limits.maxArchiveBytes,
-      maxDecompressedBytes: limits.maxUnpackedBytes,
-      maxEntries: limits.maxArchiveEntries,
-      maxFileBytes: limits.maxChangelogBytes,
-    },
-    wanted: (file) => isChangelogName(file),
-  });
-  const chosen = chooseChangelog(files.filter((f) => isChangelogName(f.path) && !f.oversized), { maxBytes: limits.maxChangelogBytes });
-  if (!chosen) {
-    const oversized = files.find((f) => f.oversized && isChangelogName(f.path));
-    if (oversized) throw new ArchiveRejectedError(`${oversized.path} is ${oversized.size} bytes, over the limit of ${limits.maxChangelogBytes}`, 'file-size');
-    return null;
-  }
   const dir = release.repository?.directory ? `${release.repository.directory}/` : '';
-  return { fileName: chosen.path, foundIn: `archive:${chosen.path}`, sourceUrl: repositoryFileUrl(release, forge, `${dir}${chosen.path}`), content: chosen.content };
+  const { value } = await runSandboxed(
+    'crawlArchive',
+    {
+      params: {
+        kind: release.archive.kind,
+        limits: {
+          maxArchiveBytes: limits.maxArchiveBytes,
+          maxUnpackedBytes: limits.maxUnpackedBytes,
+          maxArchiveEntries: limits.maxArchiveEntries,
+          maxChangelogBytes: limits.maxChangelogBytes,
+          maxLineLength: limits.maxLineLength,
+          maxEntries: limits.maxEntries,
+        },
+        knownVersions: release.knownVersions,
+        sourceUrlBase: repositoryFileUrl(release, forge, dir),
+      },
+      bytes: cappedBody(response, release.archive.url, limits.maxArchiveBytes),
+    },
+    sandbox,
+  );
+  return accept(value, value.outcome === 'found' ? `archive:${value.fileName}` : 'archive');
 }
 
 async function fromDeclaredLink(release: ResolvedRelease, { config, forge, signal }: Sources): Promise<FoundChangelog | null> {
@@ -104,33 +118,69 @@ async function fromReleases(release: ResolvedRelease, { forge, signal }: Sources
   return { fileName: 'RELEASES.md', foundIn: `releases:${repo.owner}/${repo.repo}`, sourceUrl: base, content: Buffer.from(releasesAsMarkdown(releases)) };
 }
 
-const SOURCES = [fromArchive, fromDeclaredLink, fromRepository, fromReleases];
+async function parseFile(found: FoundChangelog, release: ResolvedRelease, { config, sandbox }: Sources): Promise<Parsed | null> {
+  const { value } = await runSandboxed(
+    'parseText',
+    {
+      params: {
+        fileName: found.fileName,
+        sourceUrl: found.sourceUrl,
+        knownVersions: release.knownVersions,
+        limits: { maxLineLength: config.limits.maxLineLength, maxEntries: config.limits.maxEntries },
+      },
+      bytes: found.content,
+    },
+    sandbox,
+  );
+  return accept(value, found.foundIn);
+}
 
-/** Tries each source in order; a source that does not have the file (404) passes to the next. */
-export async function findChangelog(release: ResolvedRelease, sources: Sources): Promise<FoundChangelog | null> {
-  for (const source of SOURCES) {
-    try {
-      const found = await source(release, sources);
-      if (found) return found;
-    } catch (err) {
-      if (!(err instanceof UpstreamError && err.kind === 'not-found')) throw err;
-    }
+const FILE_SOURCES = [fromDeclaredLink, fromRepository, fromReleases];
+
+/** A source that does not have the file (404) passes to the next; any other failure ends the step. */
+async function unlessMissing<T>(work: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof UpstreamError && err.kind === 'not-found') return null;
+    throw err;
+  }
+}
+
+export async function findChangelog(release: ResolvedRelease, sources: Sources): Promise<Parsed | null> {
+  const fromPackage = await unlessMissing(() => fromArchive(release, sources));
+  if (fromPackage) return fromPackage;
+  for (const source of FILE_SOURCES) {
+    const found = await unlessMissing(() => source(release, sources));
+    if (found) return parseFile(found, release, sources);
   }
   return null;
 }
 
-export async function fetchChangelog(config: Config, pool: Pool, release: ResolvedRelease, signal?: AbortSignal): Promise<ChangelogRef | null> {
-  const found = await findChangelog(release, { config, forge: forgeOf(config), signal });
+export async function fetchChangelog(
+  config: Config,
+  pool: Pool,
+  release: ResolvedRelease,
+  signal?: AbortSignal,
+  heartbeat?: () => void,
+): Promise<ChangelogRef | null> {
+  const sandbox: SandboxOptions = {
+    maxHeapMb: config.sandbox.maxHeapMb,
+    timeoutMs: config.sandbox.timeoutMs,
+    ...(signal && { signal }),
+    ...(heartbeat && { onProgress: () => heartbeat() }),
+  };
+  const found = await findChangelog(release, { config, forge: forgeOf(config), signal, sandbox });
   if (!found) return null;
-  const decoded = decodeText(found.content);
-  if ('error' in decoded) throw new ArchiveRejectedError(`${found.fileName}: ${decoded.message}`, 'malformed');
-  const parsed = parseChangelog(decoded.text, {
+  const rawSha256 = await storeBlob(pool, Buffer.from(found.raw, 'base64'), 'text/plain');
+  const parsedSha256 = await storeBlob(pool, Buffer.from(JSON.stringify(found.parsed)), 'application/json');
+  return {
     fileName: found.fileName,
-    sourceUrl: found.sourceUrl,
-    knownVersions: release.knownVersions,
-    maxEntries: config.limits.maxEntries,
-  });
-  const rawSha256 = await storeBlob(pool, found.content, 'text/plain');
-  const parsedSha256 = await storeBlob(pool, Buffer.from(JSON.stringify(parsed)), 'application/json');
-  return { fileName: found.fileName, foundIn: found.foundIn, sourceUrl: found.sourceUrl, format: parsed.format, rawSha256, parsedSha256, entryCount: parsed.entries.length };
+    foundIn: found.foundIn,
+    sourceUrl: found.parsed.sourceUrl,
+    format: found.format,
+    rawSha256,
+    parsedSha256,
+    entryCount: found.parsed.entries.length,
+  };
 }

@@ -13,7 +13,8 @@ export function createCrawlActivities(config: Config, pool: Pool) {
       return step(() => resolveRelease(config, ref, Context.current().cancellationSignal));
     },
     async fetchChangelog(release: ResolvedRelease): Promise<ChangelogRef | null> {
-      return step(() => fetchChangelog(config, pool, release, Context.current().cancellationSignal));
+      const context = Context.current();
+      return step(() => fetchChangelog(config, pool, release, context.cancellationSignal, () => context.heartbeat()));
     },
   };
 }

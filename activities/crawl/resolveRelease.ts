@@ -8,9 +8,9 @@ import type { UpstreamClient } from '../registries/upstreamClient';
 
 export type ResolvedRelease = ReleaseInfo & { knownVersions: string[] };
 
-export function upstreamClient(config: Config, baseUrl: string | null, what: string): UpstreamClient {
+export function upstreamClient(config: Config, baseUrl: string | null, what: string, perSecond?: number): UpstreamClient {
   if (!baseUrl) throw new UpstreamError(`no ${what} URL is configured`, 'not-configured');
-  return { baseUrl, userAgent: config.userAgent, maxBytes: config.limits.maxMetadataBytes };
+  return { baseUrl, userAgent: config.userAgent, maxBytes: config.limits.maxMetadataBytes, ...(perSecond && { perSecond }) };
 }
 
 /** Asks the release's registry for what the crawl needs: archive URL, links, version list. */
@@ -23,7 +23,7 @@ export async function resolveRelease(config: Config, ref: Omit<ReleaseRef, 'vers
       return releaseFromPackument(packument, ref.name, ref.version);
     }
     case 'rubygems':
-      return resolveGemRelease(upstreamClient(config, upstreams.rubygemsUrl, 'RubyGems (RUBYGEMS_URL)'), ref.name, ref.version, signal);
+      return resolveGemRelease(upstreamClient(config, upstreams.rubygemsUrl, 'RubyGems (RUBYGEMS_URL)', upstreams.rubygemsPerSecond), ref.name, ref.version, signal);
     case 'pypi':
       return resolvePypiRelease(upstreamClient(config, upstreams.pypiUrl, 'PyPI (PYPI_URL)'), ref.name, ref.version, signal);
   }

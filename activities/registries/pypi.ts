@@ -1,5 +1,5 @@
 // PyPI: the RSS feed of updates and the serial journal that discovery polls, and one release's JSON.
-import type { ReleaseInfo } from '../../workflows/types';
+import { canonicalName, type ReleaseInfo } from '../../workflows/types';
 import { XMLParser } from 'fast-xml-parser';
 import { httpGet, parseRetryAfter, readJson, UpstreamError } from '../http/httpGet';
 import type { UpstreamClient } from './upstreamClient';
@@ -27,7 +27,7 @@ interface PypiRelease {
 
 /** PEP 503: runs of `-`, `_` and `.` become one `-`, lower case. */
 export function normalizeProjectName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
+  return canonicalName('pypi', name);
 }
 
 /** PEP 753: labels compare without punctuation and whitespace, lower-cased. */

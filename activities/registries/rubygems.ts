@@ -1,6 +1,7 @@
 // RubyGems: the activity feeds that discovery polls, and one version's metadata for crawling it.
 import type { ReleaseInfo } from '../../workflows/types';
 import { httpGet, readJson, UpstreamError } from '../http/httpGet';
+import { paced } from '../http/rateLimiter';
 import type { UpstreamClient } from './upstreamClient';
 
 /** An item of just_updated.json and timeframe_versions.json. */
@@ -26,6 +27,7 @@ interface VersionsListItem {
 
 async function getJson<T>(client: UpstreamClient, path: string, signal?: AbortSignal): Promise<T> {
   const url = `${client.baseUrl}${path}`;
+  if (client.perSecond) await paced(client.baseUrl, client.perSecond);
   const response = await httpGet(url, { userAgent: client.userAgent, accept: 'application/json', ...(signal && { signal }) });
   return readJson<T>(response, url, client.maxBytes);
 }

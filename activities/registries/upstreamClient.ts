@@ -4,4 +4,6 @@ export interface UpstreamClient {
   userAgent: string;
   /** Largest metadata document accepted. */
   maxBytes: number;
+  /** Requests a second this process may send (the upstream's published limit), if it has one. */
+  perSecond?: number;
 }

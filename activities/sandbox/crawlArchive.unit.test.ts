@@ -1,0 +1,136 @@
+import { Readable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { crawlArchive, type CrawlArchiveParams } from './crawlArchive';
+import { runSandboxed } from './runSandboxed';
+
+jest.setTimeout(30_000);
+
+const CHANGELOG = `# Changelog
+
+## [1.1.0] - 2026-03-02
+### Added
+- A <b>bold</b> new [option](docs/option.md).
+
+## [1.0.0] - 2026-01-15
+### Fixed
+- The first release, fixed up.
+`;
+
+const params: CrawlArchiveParams = {
+  kind: 'npm',
+  limits: {
+    maxArchiveBytes: 10_000_000,
+    maxUnpackedBytes: 10_000_000,
+    maxArchiveEntries: 1_000,
+    maxChangelogBytes: 1_000_000,
+    maxLineLength: 10_000,
+    maxEntries: 1_000,
+  },
+  knownVersions: ['1.0.0', '1.1.0'],
+  sourceUrlBase: 'https://example.test/demo/blob/HEAD/',
+};
+
+async function tgzOf(entries: { name: string; content: string | Buffer; type?: 'file' | 'symlink' }[]): Promise<Buffer> {
+  const packer = pack();
+  for (const { name, content, type } of entries) {
+    packer.entry({ name, type: type ?? 'file', ...(type === 'symlink' && { linkname: '/etc/passwd' }) }, type === 'symlink' ? '' : content);
+  }
+  packer.finalize();
+  return collect(packer.pipe(createGzip()));
+}
+
+async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const npmPackage = (changelog: string | Buffer) =>
+  tgzOf([
+    { name: 'package/package.json', content: '{"name":"demo","version":"1.1.0"}' },
+    { name: 'package/README.md', content: '# demo' },
+    { name: 'package/CHANGELOG.md', content: changelog },
+  ]);
+
+describe('crawlArchive', () => {
+  it('finds and parses the CHANGELOG.md of an npm tarball, in the sandbox', async () => {
+    const { value } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(CHANGELOG) });
+    if (value.outcome !== 'found') throw new Error(`expected found, got ${JSON.stringify(value)}`);
+    expect(value.fileName).toBe('CHANGELOG.md');
+    expect(value.format).toBe('markdown');
+    expect(Buffer.from(value.raw, 'base64').toString()).toBe(CHANGELOG);
+    expect(value.parsed.sourceUrl).toBe('https://example.test/demo/blob/HEAD/CHANGELOG.md');
+    expect(value.parsed.entries.map((e) => [e.version, e.date])).toEqual([
+      ['1.1.0', '2026-03-02'],
+      ['1.0.0', '2026-01-15'],
+    ]);
+    expect(value.parsed.entries[0]?.html).toContain('<li>');
+  });
+
+  it('gives the same result in the sandbox as in this process', async () => {
+    const tgz = await npmPackage(CHANGELOG);
+    const inProcess = await crawlArchive(params, Readable.from([tgz]));
+    const { value } = await runSandboxed('crawlArchive', { params, bytes: tgz });
+    expect(value).toEqual(inProcess);
+  });
+
+  it('returns not-found for a package without a changelog', async () => {
+    const tgz = await tgzOf([{ name: 'package/package.json', content: '{}' }]);
+    expect(await crawlArchive(params, Readable.from([tgz]))).toEqual({ outcome: 'not-found' });
+  });
+
+  it('ignores a changelog that is a symlink', async () => {
+    const tgz = await tgzOf([
+      { name: 'package/package.json', content: '{}' },
+      { name: 'package/CHANGELOG.md', content: '', type: 'symlink' },
+    ]);
+    expect(await crawlArchive(params, Readable.from([tgz]))).toEqual({ outcome: 'not-found' });
+  });
+
+  it('rejects a binary changelog as a result, not a crash', async () => {
+    const binary = Buffer.concat([Buffer.from('\u0000\u0001ELF'), Buffer.alloc(500, 0)]);
+    const { value } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(binary) });
+    expect(value).toEqual({ outcome: 'rejected', reason: 'malformed', message: expect.stringMatching(/CHANGELOG\.md: looks binary/) });
+  });
+
+  it('rejects a changelog over maxChangelogBytes', async () => {
+    const huge = `## 1.0.0\n${'- change\n'.repeat(200_000)}`;
+    const result = await crawlArchive(params, Readable.from([await npmPackage(huge)]));
+    expect(result).toMatchObject({ outcome: 'rejected', reason: 'file-size' });
+  });
+
+  it('cuts lines longer than maxLineLength', async () => {
+    const longLine = `## 1.0.0\n- ${'x'.repeat(50_000)}\n${'- more\n'.repeat(20)}`;
+    const result = await crawlArchive({ ...params, limits: { ...params.limits, maxLineLength: 1_000 } }, Readable.from([await npmPackage(longLine)]));
+    if (result.outcome !== 'found') throw new Error(`expected found, got ${result.outcome}`);
+    expect(Math.max(...(result.parsed.entries[0]?.body.split('\n').map((l) => l.length) ?? []))).toBeLessThanOrEqual(1_000);
+  });
+
+  it('rejects a gzip bomb in the sandbox once maxUnpackedBytes is crossed', async () => {
+    const packer = pack();
+    const gzipped = collect(packer.pipe(createGzip()));
+    const bombBytes = 100 * 1024 * 1024;
+    const entry = packer.entry({ name: 'package/CHANGELOG.md', size: bombBytes });
+    const megabyte = Buffer.alloc(1024 * 1024, 0x20);
+    for (let written = 0; written < bombBytes; written += megabyte.length) {
+      if (!entry.write(megabyte)) await new Promise<void>((resolve) => entry.once('drain', () => resolve()));
+    }
+    entry.end(Buffer.alloc(0));
+    packer.finalize();
+    const bomb = await gzipped;
+    expect(bomb.length).toBeLessThan(1_000_000);
+
+    const { value, stats } = await runSandboxed('crawlArchive', {
+      params: { ...params, limits: { ...params.limits, maxUnpackedBytes: 5_000_000 } },
+      bytes: bomb,
+    });
+    expect(value).toMatchObject({ outcome: 'rejected', reason: 'decompressed-size' });
+    expect(stats.maxRssBytes).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('rejects random bytes as a malformed archive', async () => {
+    const garbage = gzipSync(Buffer.from('not a tar'));
+    expect(await crawlArchive(params, Readable.from([garbage]))).toMatchObject({ outcome: 'rejected', reason: 'malformed' });
+  });
+});

@@ -1,0 +1,34 @@
+// What a crawl activity should end with when its sandbox fails.
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { FAILURE_TYPES } from '../../workflows/types';
+import { SandboxError } from './SandboxError';
+
+/** Retryable: the crawl is tried again, and ends `failed` (replayable) once the attempts run out. */
+export const SANDBOX_CRASHED = 'SandboxCrashed';
+
+/**
+ * The Temporal failure for a SandboxError; any other error is returned unchanged, so this composes with the
+ * crawl's own `asActivityFailure`.
+ *
+ * - timeout, out-of-memory, output-too-large: the input exhausted its sandbox, and would again on every retry,
+ *   so it is hostile or oversized: non-retryable `ChangelogRejected`, `details: [{ reason }]`.
+ * - task-error: the task is a function of the input bytes, so it would throw again on every retry:
+ *   `ChangelogRejected` too, with the task's message.
+ * - crashed: a signal or exit nobody asked for (the system's OOM killer, a failed spawn) may not happen twice:
+ *   retryable.
+ * - cancelled: the activity's own cancellation, rethrown as such.
+ */
+export function sandboxFailure(err: unknown): unknown {
+  if (!(err instanceof SandboxError)) return err;
+  switch (err.reason) {
+    case 'timeout':
+    case 'out-of-memory':
+    case 'output-too-large':
+    case 'task-error':
+      return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.rejected, { reason: err.reason });
+    case 'crashed':
+      return ApplicationFailure.retryable(err.message, SANDBOX_CRASHED);
+    case 'cancelled':
+      return err.cause instanceof CancelledFailure ? err.cause : new CancelledFailure(err.message);
+  }
+}

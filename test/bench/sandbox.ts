@@ -1,0 +1,177 @@
+// Benchmark: what the sandbox costs a crawl. crawlArchive over the real-package corpus, in this process and
+// through runSandboxed (one child per crawl; sequential, then two at a time).
+//   npx tsx test/bench/sandbox.ts [corpusDir] [--limit N] [--semi-space MB]
+// (default corpus ~/.cache/changelogs-corpus, built by ../shared/eval/build.sh; uses whatever is there.)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, homedir, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../infra/config';
+import { crawlArchive, type CrawlArchiveParams, type CrawlArchiveResult } from '../../activities/sandbox/crawlArchive';
+import { sandbox, type SandboxOptions } from '../../activities/sandbox';
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { limit: { type: 'string' }, 'semi-space': { type: 'string' } },
+});
+const corpus = resolve(positionals[0] ?? join(homedir(), '.cache/changelogs-corpus'));
+const MB = 1024 * 1024;
+/** Not in infra/config.ts yet; the crawl's line limit. */
+const MAX_LINE_LENGTH = 10_000;
+
+interface Archive {
+  name: string;
+  bytes: Buffer;
+  params: CrawlArchiveParams;
+}
+
+function loadCorpus(): Archive[] {
+  // Limits come from the one place configuration is read; the registry URL is not used here.
+  const { limits } = loadConfig({ ...process.env, NPM_REGISTRY_URL: process.env.NPM_REGISTRY_URL ?? 'http://127.0.0.1:9' });
+  const archives: Archive[] = [];
+  for (const dir of readdirSync(corpus).sort()) {
+    const tgz = join(corpus, dir, 'package.tgz');
+    const metaFile = join(corpus, dir, 'meta.json');
+    if (!existsSync(tgz) || !existsSync(metaFile)) continue;
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { name: string; versions?: string[] };
+    archives.push({
+      name: meta.name,
+      bytes: readFileSync(tgz),
+      params: {
+        kind: 'npm',
+        limits: { ...limits, maxLineLength: MAX_LINE_LENGTH },
+        knownVersions: meta.versions ?? [],
+        sourceUrlBase: null,
+      },
+    });
+  }
+  const limit = flags.limit === undefined ? archives.length : Number(flags.limit);
+  return archives.slice(0, limit);
+}
+
+interface Crawl {
+  ms: number;
+  result: CrawlArchiveResult | { outcome: 'error'; message: string };
+  childRssBytes?: number;
+  childCpuMs?: number;
+}
+
+interface Pass {
+  label: string;
+  crawls: Crawl[];
+  totalMs: number;
+  /** CPU time of this process during the pass; with children's own CPU, robust to a busy machine. */
+  parentCpuMs: number;
+  parentPeakRss: number;
+}
+
+/** Runs `crawl` over every archive with `concurrency` at a time, sampling this process's RSS meanwhile. */
+async function pass(label: string, archives: Archive[], concurrency: number, crawl: (a: Archive) => Promise<Crawl>): Promise<Pass> {
+  let parentPeakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (parentPeakRss = Math.max(parentPeakRss, process.memoryUsage.rss())), 20);
+  const crawls: Crawl[] = new Array<Crawl>(archives.length);
+  let next = 0;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < archives.length) {
+        const i = next++;
+        crawls[i] = await crawl(archives[i] as Archive);
+      }
+    }),
+  );
+  const totalMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  clearInterval(sampler);
+  return { label, crawls, totalMs, parentCpuMs: (cpu.user + cpu.system) / 1000, parentPeakRss };
+}
+
+async function inProcess(archive: Archive): Promise<Crawl> {
+  const started = performance.now();
+  try {
+    const result = await crawlArchive(archive.params, Readable.from([archive.bytes]));
+    return { ms: performance.now() - started, result };
+  } catch (err) {
+    return { ms: performance.now() - started, result: { outcome: 'error', message: (err as Error).message } };
+  }
+}
+
+function sandboxed(options: SandboxOptions) {
+  return async (archive: Archive): Promise<Crawl> => {
+    const started = performance.now();
+    try {
+      const { value, stats } = await sandbox.run('crawlArchive', { params: archive.params, bytes: archive.bytes }, options);
+      return { ms: performance.now() - started, result: value, childRssBytes: stats.maxRssBytes, childCpuMs: stats.cpuMs ?? 0 };
+    } catch (err) {
+      return { ms: performance.now() - started, result: { outcome: 'error', message: (err as Error).message } };
+    }
+  };
+}
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const fixed = (n: number, digits = 1): string => n.toFixed(digits);
+
+function report(passes: Pass[], archives: Archive[]): void {
+  const archiveMb = archives.reduce((sum, a) => sum + a.bytes.length, 0) / MB;
+  const baseline = passes[0] as Pass;
+  const baselineMsPerCrawl = baseline.crawls.reduce((s, c) => s + c.ms, 0) / archives.length;
+  const cpuPerCrawl = (p: Pass) => (p.parentCpuMs + p.crawls.reduce((s, c) => s + (c.childCpuMs ?? 0), 0)) / archives.length;
+  const rows = passes.map((p) => {
+    const ms = p.crawls.map((c) => c.ms).sort((a, b) => a - b);
+    const meanLatency = ms.reduce((s, x) => s + x, 0) / ms.length;
+    const wallPerCrawl = p.totalMs / archives.length;
+    const childRss = p.crawls.flatMap((c) => (c.childRssBytes ? [c.childRssBytes] : [])).sort((a, b) => a - b);
+    const outcomes = new Map<string, number>();
+    for (const c of p.crawls) outcomes.set(c.result.outcome, (outcomes.get(c.result.outcome) ?? 0) + 1);
+    return {
+      mode: p.label,
+      'wall ms/crawl': fixed(wallPerCrawl),
+      'latency mean': fixed(meanLatency),
+      p50: fixed(quantile(ms, 0.5)),
+      p95: fixed(quantile(ms, 0.95)),
+      'overhead ms/crawl': p === baseline ? '-' : fixed(meanLatency - baselineMsPerCrawl),
+      'CPU ms/crawl': fixed(cpuPerCrawl(p)),
+      'CPU overhead': p === baseline ? '-' : fixed(cpuPerCrawl(p) - cpuPerCrawl(baseline)),
+      'archive MB/s': fixed(archiveMb / (p.totalMs / 1000), 2),
+      'parent peak RSS MB': fixed(p.parentPeakRss / MB, 0),
+      'child RSS MB p50/max': childRss.length ? `${fixed(quantile(childRss, 0.5) / MB, 0)}/${fixed((childRss.at(-1) ?? 0) / MB, 0)}` : '-',
+      outcomes: [...outcomes].map(([k, v]) => `${k}:${v}`).join(' '),
+    };
+  });
+  console.table(rows);
+  const mismatches = archives.filter((_, i) => passes.slice(1).some((p) => JSON.stringify(p.crawls[i]?.result) !== JSON.stringify(baseline.crawls[i]?.result)));
+  console.log(`results identical to in-process: ${archives.length - mismatches.length}/${archives.length}${mismatches.length ? ` (differ: ${mismatches.slice(0, 5).map((a) => a.name).join(', ')})` : ''}`);
+}
+
+async function main(): Promise<void> {
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log(`command: npx tsx test/bench/sandbox.ts ${process.argv.slice(2).join(' ')}`.trim());
+  console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => fixed(l)).join(' ')}`);
+  const archives = loadCorpus();
+  const archiveMb = archives.reduce((sum, a) => sum + a.bytes.length, 0) / MB;
+  console.log(`corpus: ${corpus}: ${archives.length} npm tarballs, ${fixed(archiveMb)} MB`);
+
+  const options: SandboxOptions = flags['semi-space'] === undefined ? {} : { maxSemiSpaceMb: Number(flags['semi-space']) };
+  const buildStarted = performance.now();
+  await sandbox.prepare();
+  console.log(`child build (esbuild, once per process): ${fixed(performance.now() - buildStarted, 0)} ms; options ${JSON.stringify(options)}`);
+
+  // One untimed pass each warms the JIT of this process and the page cache for the child.
+  await pass('warm-up', archives, 1, inProcess);
+  await pass('warm-up', archives.slice(0, 10), 1, sandboxed(options));
+  const passes = [
+    await pass('in-process', archives, 1, inProcess),
+    await pass('sandbox, sequential', archives, 1, sandboxed(options)),
+    await pass('sandbox, concurrency 2', archives, 2, sandboxed(options)),
+  ];
+  report(passes, archives);
+  console.log(`load average at the end: ${loadavg().map((l) => fixed(l)).join(' ')}`);
+  console.log(`parent peak RSS over the whole run: ${fixed((process.resourceUsage().maxRSS * 1024) / MB, 0)} MB`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
