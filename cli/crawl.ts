@@ -3,14 +3,15 @@ import { resolveRelease } from '../activities/crawl/resolveRelease';
 import { startCrawl } from '../api/startCrawl';
 import { loadConfig } from '../infra/config';
 import { connectClient } from '../workers/connect';
-import { REGISTRIES, type Registry } from '../workflows/types';
+import { canonicalName, REGISTRIES, type Registry } from '../workflows/types';
 
 export async function run(args: string[]): Promise<number> {
-  const [registry, name, givenVersion] = args;
-  if (!registry || !name || !REGISTRIES.includes(registry as Registry)) {
+  const [registry, givenName, givenVersion] = args;
+  if (!registry || !givenName || !REGISTRIES.includes(registry as Registry)) {
     console.error(`usage: changelogs crawl <${REGISTRIES.join('|')}> <name> [version]`);
     return 2;
   }
+  const name = canonicalName(registry as Registry, givenName);
   const config = loadConfig();
   const version = givenVersion ?? (await resolveRelease(config, { registry: registry as Registry, name })).version;
   const client = await connectClient(config);

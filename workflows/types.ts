@@ -47,6 +47,18 @@ export function crawlTaskQueue(orchestrationTaskQueue: string): string {
   return `${orchestrationTaskQueue}-crawl`;
 }
 
+/**
+ * The name a release is known by here, so one project spelled two ways is one package: PyPI names are
+ * compared after PEP 503 normalisation (`Foo.Bar_baz` is `foo-bar-baz`); npm and RubyGems names are exact.
+ */
+export function canonicalName(registry: Registry, name: string): string {
+  return registry === 'pypi' ? name.replace(/[-_.]+/g, '-').toLowerCase() : name;
+}
+
+export function releaseRef(registry: Registry, name: string, version: string): ReleaseRef {
+  return { registry, name: canonicalName(registry, name), version };
+}
+
 export function crawlWorkflowId(release: ReleaseRef): string {
   return `crawl:${release.registry}:${release.name}@${release.version}`;
 }

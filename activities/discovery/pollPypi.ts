@@ -1,6 +1,6 @@
 // PyPI: the RSS feed of the newest 100 updates (cheap, may miss bursts), or the serial journal (gap-free,
 // rate limited) where configured.
-import type { ReleaseRef } from '../../workflows/types';
+import { type ReleaseRef, releaseRef } from '../../workflows/types';
 import { changelogLastSerial, changelogSinceSerial, readUpdatesFeed } from '../registries/pypi';
 import type { UpstreamClient } from '../registries/upstreamClient';
 import { advance, newSince, type TimeCursor, type TimedItem, unique } from './newReleases';
@@ -19,7 +19,7 @@ async function pollRss(client: UpstreamClient, cursor: (TimeCursor & { etag: str
   const fresh = unique(newSince(items, cursor)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const next = advance(cursor, fresh);
   return {
-    releases: fresh.map((i) => ({ registry: 'pypi', name: i.name, version: i.version })),
+    releases: fresh.map((i) => releaseRef('pypi', i.name, i.version)),
     cursor: next ? { ...next, etag: feed.etag } : null,
   };
 }
@@ -27,7 +27,7 @@ async function pollRss(client: UpstreamClient, cursor: (TimeCursor & { etag: str
 async function pollJournal(client: UpstreamClient, cursor: { serial: number }, signal?: AbortSignal): Promise<PypiPollResult> {
   const rows = await changelogSinceSerial(client, cursor.serial, signal);
   const releases = unique(
-    rows.filter((r) => r.action === 'new release' && r.version).map((r) => ({ registry: 'pypi' as const, name: r.name, version: r.version! })),
+    rows.filter((r) => r.action === 'new release' && r.version).map((r) => releaseRef('pypi', r.name, r.version!)),
   );
   const serial = rows.reduce((max, r) => Math.max(max, r.serial), cursor.serial);
   return { releases, cursor: { serial } };
