@@ -2,12 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ApiContext } from './context';
 import { userError } from './errors';
 
-/** Mutations need `Authorization: Bearer <API_TOKEN>` when the server has a token. */
+/**
+ * Mutations need `Authorization: Bearer <API_TOKEN>`. A server run without a token (tests, a private
+ * machine) leaves them open; `changelogs start` and `changelogs api` always run with one.
+ */
 export function requireToken(ctx: ApiContext): void {
   const expected = ctx.config.api.token;
   if (!expected) return;
-  const header = ctx.request.headers.get('authorization') ?? '';
-  const given = /^Bearer (.+)$/i.exec(header)?.[1] ?? '';
+  const given = /^Bearer (.+)$/i.exec(ctx.authorization ?? '')?.[1] ?? '';
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { LogFollower } from '../activities/eventStore/followLog';
 import type { Config } from '../infra/config';
+import type { SearchCache } from './searchCache';
 
 export interface ApiDeps {
   config: Config;
@@ -11,5 +13,9 @@ export interface ApiDeps {
 }
 
 export interface ApiContext extends ApiDeps {
-  request: Request;
+  /** The tail of the event log that subscriptions read from; one per server. */
+  follower: LogFollower;
+  searchCache: SearchCache;
+  /** The Authorization header (HTTP) or `authorization` connection parameter (graphql-ws). */
+  authorization: string | null;
 }

@@ -1,7 +1,16 @@
 import { createGraphQLError } from 'graphql-yoga';
 
+const STATUS = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UPSTREAM_UNAVAILABLE: 503,
+} as const;
+
+export type UserErrorCode = keyof typeof STATUS;
+
 /** Errors meant for the client; everything else is masked as INTERNAL_SERVER_ERROR. */
-export function userError(code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'UPSTREAM_UNAVAILABLE', message: string) {
-  const status = { BAD_USER_INPUT: 400, NOT_FOUND: 404, UNAUTHENTICATED: 401, UPSTREAM_UNAVAILABLE: 503 }[code];
-  return createGraphQLError(message, { extensions: { code, http: { status } } });
+export function userError(code: UserErrorCode, message: string) {
+  return createGraphQLError(message, { extensions: { code, http: { status: STATUS[code] } } });
 }

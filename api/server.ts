@@ -1,27 +1,63 @@
-// The HTTP server: GraphQL at /graphql, the web page at /.
+// The HTTP server: GraphQL at /graphql (queries and mutations over HTTP, subscriptions over graphql-ws on
+// the same path or as server-sent events), the web page at /.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { createSchema, createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { startLogFollower } from '../activities/eventStore/followLog';
 import type { ApiContext, ApiDeps } from './context';
+import { useAliasLimit } from './plugins/useAliasLimit';
+import { useCostLimit } from './plugins/useCostLimit';
+import { useDepthLimit } from './plugins/useDepthLimit';
+import { useTokenLimit } from './plugins/useTokenLimit';
 import { crawlMutation } from './resolvers/crawl';
-import { changelogEntries, packageQuery } from './resolvers/package';
+import { crawlsQuery, packageCrawls } from './resolvers/crawls';
+import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './resolvers/package';
+import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
+import { searchQuery } from './resolvers/search';
+import { crawlsSubscription } from './resolvers/subscription';
+import { createSearchCache } from './searchCache';
+import { serveWebSockets } from './webSockets';
 
 const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
-export function createApi(deps: ApiDeps) {
+export const LIMITS = { maxDepth: 8, maxAliases: 15, maxCost: 5_000, maxTokens: 1_000 };
+
+/** The Authorization header over HTTP; over graphql-ws, the `authorization` connection parameter. */
+function authorizationOf(initial: Partial<YogaInitialContext> & { connectionParams?: Record<string, unknown> }): string | null {
+  const fromParams = initial.connectionParams?.authorization;
+  if (typeof fromParams === 'string') return fromParams;
+  return initial.request?.headers.get('authorization') ?? null;
+}
+
+export interface ApiOptions {
+  /** How long identical searches share one result; 0 turns the cache off. */
+  searchCacheTtlMs?: number;
+}
+
+export function createApi(deps: ApiDeps & Pick<ApiContext, 'follower'>, options: ApiOptions = {}) {
+  const searchCache = createSearchCache({ ttlMs: options.searchCacheTtlMs ?? 2_000 });
   const schema = createSchema<ApiContext>({
     typeDefs,
     resolvers: {
-      Query: { package: packageQuery },
-      Mutation: { crawl: crawlMutation },
+      Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery },
+      Mutation: { crawl: crawlMutation, replayCrawl: replayCrawlMutation, replayFailedCrawls: replayFailedCrawlsMutation },
+      Subscription: { crawls: crawlsSubscription },
+      Package: { changes: packageChanges, crawls: packageCrawls },
       Changelog: { entries: changelogEntries },
+      Crawl: { package: crawlPackage },
     },
   });
   return createYoga<object, ApiContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: ({ request }) => ({ ...deps, request }),
+    context: (initial) => ({ ...deps, searchCache, authorization: authorizationOf(initial) }),
+    plugins: [
+      useTokenLimit({ maxTokens: LIMITS.maxTokens }),
+      useDepthLimit({ maxDepth: LIMITS.maxDepth }),
+      useAliasLimit({ maxAliases: LIMITS.maxAliases }),
+      useCostLimit({ maxCost: LIMITS.maxCost, pagedFields: ['search', 'crawls'], listFields: { entries: 50, changes: 50 } }),
+    ],
     landingPage: false,
     logging: 'warn',
   });
@@ -33,8 +69,13 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(deps: ApiDeps, port = deps.config.api.port): Promise<RunningApi> {
-  const yoga = createApi(deps);
+export async function startApi(deps: ApiDeps, port = deps.config.api.port, options: ApiOptions = {}): Promise<RunningApi> {
+  const follower = startLogFollower({
+    pool: deps.pool,
+    connectionString: deps.config.databaseUrl,
+    onError: (err) => console.warn(`[api] log follower: ${err.message}`),
+  });
+  const yoga = createApi({ ...deps, follower }, options);
   const webRoot = path.join(__dirname, '..', 'web');
   const server = http.createServer((req, res) => {
     if (req.url === '/' || req.url === '/index.html') {
@@ -44,19 +85,30 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port): Prom
     }
     void yoga(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '0.0.0.0', resolve);
-  });
+  const webSockets = serveWebSockets(server, yoga);
+  try {
+    await follower.ready();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '0.0.0.0', resolve);
+    });
+  } catch (err) {
+    await webSockets.close();
+    await follower.stop();
+    throw err;
+  }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
     url: `http://localhost:${actualPort}/graphql`,
     port: actualPort,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await webSockets.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await follower.stop();
+    },
   };
 }

@@ -2,11 +2,25 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolic
 import { PACKAGE, REGISTRY, VERSION } from '../workflows/searchAttributes';
 import { crawlWorkflowId, type ReleaseRef } from '../workflows/types';
 
-/** Starts a crawl; a release already crawled (or being crawled) is not crawled again. */
-export async function startCrawl(temporal: Client, taskQueue: string, release: ReleaseRef): Promise<{ workflowId: string; started: boolean }> {
-  const workflowId = crawlWorkflowId(release);
+export interface StartedCrawl {
+  workflowId: string;
+  /** The new run; null when the release was already crawled (or is being crawled). */
+  runId: string | null;
+  started: boolean;
+}
+
+/**
+ * Starts a crawl; a release already crawled (or being crawled) is not crawled again. A failed crawl is
+ * started again under the same workflow id, so all its runs stay together in the Temporal UI.
+ */
+export async function startCrawl(
+  temporal: Client,
+  taskQueue: string,
+  release: ReleaseRef,
+  workflowId = crawlWorkflowId(release),
+): Promise<StartedCrawl> {
   try {
-    await temporal.workflow.start('crawlRelease', {
+    const handle = await temporal.workflow.start('crawlRelease', {
       workflowId,
       taskQueue,
       args: [release],
@@ -17,10 +31,9 @@ export async function startCrawl(temporal: Client, taskQueue: string, release: R
         { key: VERSION, value: release.version },
       ],
     });
-    return { workflowId, started: true };
+    return { workflowId, runId: handle.firstExecutionRunId, started: true };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, runId: null, started: false };
     throw err;
   }
 }
-

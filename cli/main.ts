@@ -8,6 +8,8 @@ const commands: Record<string, { summary: string; load: () => CommandModule }> =
   start: { summary: 'run the whole stack on this machine', load: () => require('./start') as CommandModule },
   parse: { summary: 'parse changelog files (or archives with --tarball) and print entries', load: () => require('./parse') as CommandModule },
   crawl: { summary: 'crawl one release: changelogs crawl npm <name> [version]', load: () => require('./crawl') as CommandModule },
+  replay: { summary: 'replay failed crawls: changelogs replay --failed [--since 1h] [--registry npm] [--dry-run]', load: () => require('./replay') as CommandModule },
+  projections: { summary: 'rebuild the read models from the event log: changelogs projections rebuild', load: () => require('./projections') as CommandModule },
   migrate: { summary: 'apply database migrations', load: () => require('./migrate') as CommandModule },
   worker: { summary: 'run one worker process: changelogs worker orchestration|crawl', load: () => require('./worker') as CommandModule },
   api: { summary: 'run the GraphQL API server', load: () => require('./api') as CommandModule },

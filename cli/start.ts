@@ -1,6 +1,7 @@
 // `npm start`: the whole stack on this machine — Temporal dev server, migrations, both workers, the API —
 // each worker in its own process. Ctrl-C stops every part.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../infra/config';
@@ -87,7 +88,9 @@ export async function run(): Promise<number> {
     await pool.end();
     say(`Postgres ready (${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')})`);
 
-    const env = { ...process.env, TEMPORAL_ADDRESS: address };
+    // Mutations always need a token; one is made up for this run when none is configured.
+    const token = config.api.token ?? randomBytes(24).toString('base64url');
+    const env = { ...process.env, TEMPORAL_ADDRESS: address, API_TOKEN: token };
     for (const [label, args] of [
       ['orchestration', ['worker', 'orchestration']],
       ['crawl', ['worker', 'crawl']],
@@ -107,7 +110,7 @@ export async function run(): Promise<number> {
     say(`Web page:     http://localhost:${config.api.port}/`);
     if (devServer) say(`Temporal UI:  http://localhost:${config.temporal.uiPort}`);
     say(`npm registry: ${config.upstreams.npmRegistryUrl}`);
-    say(config.api.token ? 'mutations need Authorization: Bearer $API_TOKEN' : 'API_TOKEN is not set: mutations are open');
+    say(`mutations need  Authorization: Bearer ${token}${config.api.token ? '' : '  (generated for this run; set API_TOKEN to choose one)'}`);
     say('press Ctrl-C to stop');
   } catch (err) {
     console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);

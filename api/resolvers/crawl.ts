@@ -1,11 +1,11 @@
 import { resolveRelease } from '../../activities/crawl/resolveRelease';
 import { UpstreamError } from '../../activities/http/httpGet';
-import type { ReleaseRef } from '../../workflows/types';
+import { canonicalName, type ReleaseRef } from '../../workflows/types';
 import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { requireToken } from '../auth';
 import { startCrawl } from '../startCrawl';
-import { fromEnum, validName } from './registry';
+import { fromEnum, toEnum, validName } from './registry';
 
 async function latestVersion(ctx: ApiContext, ref: Omit<ReleaseRef, 'version'>): Promise<string> {
   try {
@@ -20,11 +20,23 @@ async function latestVersion(ctx: ApiContext, ref: Omit<ReleaseRef, 'version'>):
 export async function crawlMutation(_: unknown, args: { registry: string; name: string; version?: string | null }, ctx: ApiContext) {
   requireToken(ctx);
   const registry = fromEnum(args.registry);
-  const name = validName(args.name);
+  const name = canonicalName(registry, validName(args.name));
   if (args.version !== undefined && args.version !== null && !/^[\w.+!-]{1,64}$/.test(args.version)) {
     throw userError('BAD_USER_INPUT', `"${args.version.slice(0, 64)}" is not a valid version`);
   }
   const version = args.version ?? (await latestVersion(ctx, { registry, name }));
-  const { workflowId, started } = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version });
-  return { workflowId, version, started };
+  const { workflowId, runId, started } = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version });
+  return {
+    workflowId,
+    runId,
+    registry: toEnum(registry),
+    name,
+    version,
+    outcome: null,
+    startedAt: started ? new Date().toISOString() : null,
+    finishedAt: null,
+    duration: null,
+    error: null,
+    started,
+  };
 }

@@ -1,7 +1,12 @@
 import type { ApiContext } from '../context';
+import { userError } from '../errors';
+import { versionsBetween } from '../versions';
 import { fromEnum, toEnum, validName } from './registry';
 
-interface PackageRow {
+export const PACKAGE_COLUMNS =
+  'registry, name, latest_version, summary, changelog_version, changelog_file, changelog_source_url, changelog_format';
+
+export interface PackageRow {
   registry: string;
   name: string;
   latest_version: string | null;
@@ -25,16 +30,20 @@ interface EntryRow {
 }
 
 export async function packageQuery(_: unknown, args: { registry: string; name: string }, ctx: ApiContext) {
-  const { rows } = await ctx.pool.query<PackageRow>(
-    `SELECT registry, name, latest_version, summary, changelog_version, changelog_file, changelog_source_url, changelog_format
-       FROM packages WHERE registry = $1 AND name = $2`,
-    [fromEnum(args.registry), validName(args.name)],
-  );
+  const { rows } = await ctx.pool.query<PackageRow>(`SELECT ${PACKAGE_COLUMNS} FROM packages WHERE registry = $1 AND name = $2`, [
+    fromEnum(args.registry),
+    validName(args.name),
+  ]);
   const row = rows[0];
   return row ? toPackage(row) : null;
 }
 
-function toPackage(row: PackageRow) {
+/** The package a crawl belongs to. */
+export async function crawlPackage(parent: { registry: string; name: string }, _: unknown, ctx: ApiContext) {
+  return packageQuery(undefined, parent, ctx);
+}
+
+export function toPackage(row: PackageRow) {
   return {
     registry: toEnum(row.registry),
     name: row.name,
@@ -53,13 +62,30 @@ function toPackage(row: PackageRow) {
   };
 }
 
-/** Entries load only when asked for: a package query without them stays one row. */
-export async function changelogEntries(parent: { registry: string; name: string }, _: unknown, ctx: ApiContext) {
-  const { registry, name } = parent;
+async function loadEntries(ctx: ApiContext, registry: string, name: string): Promise<EntryRow[]> {
   const { rows } = await ctx.pool.query<EntryRow>(
     `SELECT version, to_char(date, 'YYYY-MM-DD') AS date, title, body, html, sections, unreleased, yanked, prerelease
        FROM changelog_entries WHERE registry = $1 AND name = $2 ORDER BY ordinal`,
     [registry, name],
   );
+  return rows;
+}
+
+/** Entries load only when asked for: a package query without them stays one row. */
+export async function changelogEntries(parent: { registry: string; name: string }, _: unknown, ctx: ApiContext) {
+  const rows = await loadEntries(ctx, parent.registry, parent.name);
   return rows.map((e) => ({ ...e, version: e.version ?? 'Unreleased' }));
+}
+
+const MAX_VERSION_LENGTH = 64;
+
+export async function packageChanges(parent: { registry: string; name: string }, args: { from?: string | null; to?: string | null }, ctx: ApiContext) {
+  for (const bound of [args.from, args.to]) {
+    if (bound && bound.length > MAX_VERSION_LENGTH) throw userError('BAD_USER_INPUT', `versions are at most ${MAX_VERSION_LENGTH} characters`);
+  }
+  const registry = fromEnum(parent.registry);
+  const rows = await loadEntries(ctx, registry, parent.name);
+  const result = versionsBetween(registry, rows, args.from ?? null, args.to ?? null);
+  if ('invalid' in result) throw userError('BAD_USER_INPUT', `"${result.invalid}" is not a ${registry} version`);
+  return result.items;
 }

@@ -1,0 +1,39 @@
+// Subscription.crawls: crawl results from the log, resumable by cursor.
+import type { CrawlFailed, ReleaseCrawled, StoredEvent } from '../../activities/eventStore/events';
+import { decodeLogCursor, encodeLogCursor } from '../../activities/eventStore/logPosition';
+import { readAndFollow } from '../../activities/eventStore/readAndFollow';
+import { logPositionOf } from '../../activities/eventStore/readLogBatch';
+import type { ApiContext } from '../context';
+import { userError } from '../errors';
+import { fromEnum, toEnum, validName } from './registry';
+
+const CRAWL_RESULTS = ['ReleaseCrawled', 'CrawlFailed'] as const;
+
+export function toCrawlEvent(event: StoredEvent) {
+  const e = event as StoredEvent<ReleaseCrawled> | StoredEvent<CrawlFailed>;
+  return {
+    cursor: encodeLogCursor(logPositionOf(e)),
+    registry: toEnum(e.data.registry),
+    name: e.data.name,
+    version: e.data.version,
+    outcome: e.type === 'CrawlFailed' ? 'FAILED' : toEnum(e.data.outcome),
+    workflowId: e.data.crawl.workflowId,
+    at: e.recordedAt,
+  };
+}
+
+export const crawlsSubscription = {
+  subscribe(_: unknown, args: { registry?: string | null; name?: string | null; after?: string | null }, ctx: ApiContext) {
+    const after = args.after ? decodeLogCursor(args.after) : null;
+    if (args.after && !after) throw userError('BAD_USER_INPUT', `"${args.after.slice(0, 40)}" is not a stream cursor`);
+    return readAndFollow(ctx.follower, ctx.pool, {
+      after,
+      filter: {
+        types: CRAWL_RESULTS,
+        ...(args.registry && { registry: fromEnum(args.registry) }),
+        ...(args.name && { name: validName(args.name) }),
+      },
+    });
+  },
+  resolve: toCrawlEvent,
+};

@@ -1,0 +1,38 @@
+// `changelogs projections rebuild`: replays the whole event log into fresh read models and swaps them in.
+import { rebuildProjections } from '../activities/eventStore/rebuildProjections';
+import { loadConfig } from '../infra/config';
+import { openDatabase } from '../infra/db';
+import { progressBar } from './replay';
+
+export async function run(args: string[]): Promise<number> {
+  if (args[0] !== 'rebuild' || args.length > 1) {
+    console.error('usage: changelogs projections rebuild');
+    return 2;
+  }
+  const config = loadConfig();
+  const pool = await openDatabase(config.databaseUrl);
+  const bar = progressBar('replaying the log', 'events');
+  const started = Date.now();
+  try {
+    let swapping = false;
+    const { replayed } = await rebuildProjections(pool, {
+      onProgress: ({ phase, replayed, total }) => {
+        if (phase === 'replay') {
+          if (!bar.getTotal()) bar.start(Math.max(total, replayed), 0);
+          bar.setTotal(Math.max(total, replayed));
+          bar.update(replayed);
+        } else if (phase === 'swap' && !swapping) {
+          swapping = true;
+          bar.stop();
+          console.log('swapping the rebuilt tables in (appends wait until this commits)…');
+        }
+      },
+    });
+    bar.stop();
+    console.log(`rebuilt the projections from ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  } finally {
+    bar.stop();
+    await pool.end();
+  }
+}
