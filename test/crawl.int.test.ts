@@ -1,6 +1,7 @@
 // One npm release crawled end to end: real Temporal dev server, real Postgres, a local npm registry.
 import { WorkflowFailedError } from '@temporalio/client';
 import { crawlWorkflowId } from '../workflows/types';
+import { recordHistory } from './support/histories';
 import { startStack, type TestStack } from './support/stack';
 
 const HISTORY = `# Changelog
@@ -97,6 +98,7 @@ test('an unreachable tarball fails the crawl after bounded retries and records t
   expect(events).toHaveLength(1);
   expect(events[0]!.type).toBe('CrawlFailed');
   expect(events[0]!.data.error).toMatch(/503/);
+  await recordHistory(stack.temporal, 'crawl-failed', workflowId);
 });
 
 test('crawling the same release twice appends its result once', async () => {

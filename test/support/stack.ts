@@ -1,5 +1,5 @@
-// The system as an integration test runs it: its own database, its own task queues on the shared Temporal
-// dev server, both workers, the API, and a local npm registry.
+// The system as an integration test runs it: its own database, its own namespace on the shared Temporal
+// dev server, both workers, the API, and simulators of every upstream.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -10,13 +10,28 @@ import { dropDatabase, openDatabase } from '../../infra/db';
 import { connectClient } from '../../workers/connect';
 import { createCrawlWorker } from '../../workers/crawl';
 import { createOrchestrationWorker } from '../../workers/orchestration';
-import { type NpmRegistrySimulator, startNpmRegistry } from '../simulators/npmRegistry';
+import { ensureDiscovery } from '../../workers/ensureDiscovery';
+import { startUpstreams, type Upstreams } from '../simulators';
+import type { NpmRegistrySimulator } from '../simulators/npmRegistry';
 import { requireEnv, testAdminDatabaseUrl } from './env';
+import { createNamespace } from './namespace';
+
+export interface StackOptions {
+  /** Extra configuration variables. */
+  env?: Record<string, string>;
+  /** Create the follower and the poll schedules, as the orchestration worker does at start-up. */
+  discovery?: boolean;
+  /** Run the orchestration worker here (default); false leaves it to the test (to run it as a process). */
+  orchestrationWorker?: boolean;
+}
 
 export interface TestStack {
   config: Config;
   pool: Pool;
   npm: NpmRegistrySimulator;
+  upstreams: Upstreams;
+  /** The configuration variables the stack runs with (for starting worker processes against it). */
+  env: Record<string, string>;
   temporal: Client;
   api: RunningApi;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
@@ -25,7 +40,7 @@ export interface TestStack {
 
 let runtimeInstalled = false;
 
-export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -33,29 +48,36 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const id = randomBytes(4).toString('hex');
   const databaseUrl = new URL(testAdminDatabaseUrl());
   databaseUrl.pathname = `/changelogs_test_${id}`;
-  const npm = await startNpmRegistry();
-  const config = loadConfig({
+  const upstreams = await startUpstreams();
+  const env = {
     DATABASE_URL: databaseUrl.toString(),
     TEMPORAL_ADDRESS: requireEnv('CHANGELOGS_TEST_TEMPORAL_ADDRESS'),
+    TEMPORAL_NAMESPACE: `test-${id}`,
     TASK_QUEUE: `test-${id}`,
-    NPM_REGISTRY_URL: npm.url,
-    ...env,
-  });
+    WORKFLOW_BUNDLE: requireEnv('CHANGELOGS_TEST_WORKFLOW_BUNDLE'),
+    ...upstreams.env,
+    ...options.env,
+  };
+  const config = loadConfig(env);
   const pool = await openDatabase(config.databaseUrl);
+  await createNamespace(config.temporal.address!, config.temporal.namespace);
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
   const { namespace, taskQueue } = config.temporal;
-  const workers: Worker[] = [
-    await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, workflowBundle: { codePath: requireEnv('CHANGELOGS_TEST_WORKFLOW_BUNDLE') } }),
-    await createCrawlWorker({ connection, config, pool, taskQueue }),
-  ];
+  const workers: Worker[] = [await createCrawlWorker({ connection, config, pool, taskQueue })];
+  if (options.orchestrationWorker !== false) {
+    workers.push(await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, workflowBundle: { codePath: env.WORKFLOW_BUNDLE } }));
+  }
   const running = workers.map((w) => w.run());
   const temporal = await connectClient(config);
+  if (options.discovery) await ensureDiscovery(temporal, config, pool, () => undefined);
   const api = await startApi({ config, pool, temporal, taskQueue }, 0);
 
   return {
     config,
     pool,
-    npm,
+    npm: upstreams.npm,
+    upstreams,
+    env,
     temporal,
     api,
     async graphql(query, variables = {}, headers = {}) {
@@ -73,7 +95,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
       await temporal.connection.close();
       await connection.close();
       await pool.end();
-      await npm.close();
+      await upstreams.close();
       await dropDatabase(config.databaseUrl);
     },
   };
