@@ -21,7 +21,7 @@ export async function run(args: string[]): Promise<number> {
     const { namespace, taskQueue } = config.temporal;
     const worker =
       kind === 'orchestration'
-        ? await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool })
+        ? await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, ...(config.temporal.workflowBundle && { workflowBundle: { codePath: config.temporal.workflowBundle } }) })
         : await createCrawlWorker({ connection, config, pool, taskQueue });
     console.log(`${kind} worker polling ${worker.options.taskQueue} (pid ${process.pid})`);
     if (kind === 'orchestration') {
