@@ -4,7 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../infra/config';
+import { type Config, loadConfig } from '../infra/config';
+import type * as Simulators from '../test/simulators';
+import type * as Scenario from '../test/simulators/scenario';
 import { openDatabase } from '../infra/db';
 import { type DevServer, startDevServer } from '../infra/temporal/devServer';
 
@@ -44,9 +46,39 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   });
 }
 
+interface Demo {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Offline demo: local simulators of every upstream, fed a steady stream of realistic releases. */
+async function startDemo(config: Config): Promise<Demo> {
+  // Loaded only in demo mode: the simulators live with the tests that also use them.
+  const { startUpstreams } = require('../test/simulators') as typeof Simulators;
+  const { runScenario } = require('../test/simulators/scenario') as typeof Scenario;
+  const upstreams = await startUpstreams();
+  const scenario = runScenario(upstreams, { perSecond: 2, seed: Date.now() % 100_000 });
+  const { discovery } = config;
+  return {
+    env: {
+      ...upstreams.env,
+      UPSTREAMS: 'live',
+      // Demo defaults: show crawls within seconds. Explicit settings still win.
+      POLL_INTERVAL_SECONDS: process.env.POLL_INTERVAL_SECONDS ?? String(Math.min(discovery.pollIntervalSeconds, 10)),
+      FOLLOW_IDLE_SECONDS: process.env.FOLLOW_IDLE_SECONDS ?? String(Math.min(discovery.followIdleSeconds, 2)),
+      GITHUB_TOKEN: process.env.GITHUB_TOKEN ?? 'demo-token',
+    },
+    async stop() {
+      await scenario.stop();
+      await upstreams.close();
+    },
+  };
+}
+
 export async function run(): Promise<number> {
   const config = loadConfig();
   let devServer: DevServer | null = null;
+  let demo: Demo | null = null;
   const children: { label: string; child: ChildProcess }[] = [];
   let stopping = false;
   let exitCode = 0;
@@ -55,6 +87,7 @@ export async function run(): Promise<number> {
     if (stopping) return;
     stopping = true;
     say('stopping…');
+    await demo?.stop();
     await Promise.all(children.map(({ child }) => stopChild(child)));
     await devServer?.stop();
     say('stopped');
@@ -76,7 +109,8 @@ export async function run(): Promise<number> {
       devServer = await startDevServer({
         port: config.temporal.port,
         uiPort: config.temporal.uiPort,
-        dbFilename: path.join(config.temporal.dataDir, 'temporal.db'),
+        // The demo keeps its history apart from a live run's.
+        dbFilename: path.join(config.temporal.dataDir, config.upstreams.mode === 'demo' ? 'temporal-demo.db' : 'temporal.db'),
         namespace: config.temporal.namespace,
         progress: say,
       });
@@ -90,7 +124,12 @@ export async function run(): Promise<number> {
 
     // Mutations always need a token; one is made up for this run when none is configured.
     const token = config.api.token ?? randomBytes(24).toString('base64url');
-    const env = { ...process.env, TEMPORAL_ADDRESS: address, API_TOKEN: token };
+    let upstreamEnv: Record<string, string> = {};
+    if (config.upstreams.mode === 'demo') {
+      demo = await startDemo(config);
+      upstreamEnv = demo.env;
+    }
+    const env = { ...process.env, ...upstreamEnv, DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: address, API_TOKEN: token };
     for (const [label, args] of [
       ['orchestration', ['worker', 'orchestration']],
       ['crawl', ['worker', 'crawl']],
@@ -109,7 +148,14 @@ export async function run(): Promise<number> {
     say(`GraphQL API:  http://localhost:${config.api.port}/graphql`);
     say(`Web page:     http://localhost:${config.api.port}/`);
     if (devServer) say(`Temporal UI:  http://localhost:${config.temporal.uiPort}`);
-    say(`npm registry: ${config.upstreams.npmRegistryUrl}`);
+    if (demo) {
+      say('demo mode: simulated npm, RubyGems, PyPI and GitHub on local ports, publishing ~2 releases a second;');
+      say('  set UPSTREAMS=live (and the upstream URLs in the README) to watch the real registries');
+    } else {
+      const { upstreams } = config;
+      say(`live mode: npm registry ${upstreams.npmRegistryUrl}; feed ${upstreams.npmReplicateUrl ?? 'off'}; ` +
+        `RubyGems ${upstreams.rubygemsUrl ?? 'off'}; PyPI ${upstreams.pypiUrl ?? 'off'}; forge ${upstreams.githubApiUrl ?? 'off'}`);
+    }
     say(`mutations need  Authorization: Bearer ${token}${config.api.token ? '' : '  (generated for this run; set API_TOKEN to choose one)'}`);
     say('press Ctrl-C to stop');
   } catch (err) {

@@ -158,8 +158,11 @@ function logLevel(raw: string | undefined): Config['logLevel'] {
 
 export function loadConfig(env: Env = process.env, root = path.resolve(__dirname, '..')): Config {
   const taskQueue = env.TASK_QUEUE || 'changelogs';
+  const upstreamConfig = upstreams(env);
+  // The offline demo's data stays out of a live run's database.
+  const defaultDatabase = upstreamConfig.mode === 'demo' ? 'changelogs_demo' : 'changelogs';
   return {
-    databaseUrl: env.DATABASE_URL || `postgres://${env.PGUSER || os.userInfo().username}@127.0.0.1:5432/changelogs`,
+    databaseUrl: env.DATABASE_URL || `postgres://${env.PGUSER || os.userInfo().username}@127.0.0.1:5432/${defaultDatabase}`,
     temporal: {
       address: env.TEMPORAL_ADDRESS || null,
       namespace: env.TEMPORAL_NAMESPACE || 'default',
@@ -170,7 +173,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       workflowBundle: env.WORKFLOW_BUNDLE || null,
     },
     api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null },
-    upstreams: upstreams(env),
+    upstreams: upstreamConfig,
     discovery: {
       pollIntervalSeconds: integer(env, 'POLL_INTERVAL_SECONDS', 60),
       followIdleSeconds: integer(env, 'FOLLOW_IDLE_SECONDS', 10),
