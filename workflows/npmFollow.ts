@@ -11,9 +11,10 @@ export interface NpmFollowState {
   idleSeconds: number;
 }
 
-/** Feed reads talk to upstreams that come and go: never give up, back off. */
+/** Feed reads talk to upstreams that come and go: never give up, back off. A short timeout, so a page
+ * read by a worker that died is read again by another within a minute. */
 const discovery = proxyActivities<DiscoveryActivities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

@@ -1,0 +1,57 @@
+// The orchestration worker is a real process here, killed with SIGKILL while releases stream in.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { runScenario } from './simulators/scenario';
+import { resultCounts, streamOf } from './support/results';
+import { startStack, type TestStack } from './support/stack';
+import { waitFor } from './support/waitFor';
+
+const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
+
+let stack: TestStack;
+let worker: ChildProcess | null = null;
+
+function startOrchestrationWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'worker', 'orchestration'], {
+    env: { ...process.env, ...stack.env, POLL_INTERVAL_SECONDS: '1', FOLLOW_IDLE_SECONDS: '1', FOLLOW_PAGE_SIZE: '20' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('npm: follower')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`orchestration worker exited with ${code}:\n${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  stack = await startStack({ orchestrationWorker: false, env: { GITHUB_TOKEN: 'test-token' } });
+});
+afterAll(async () => {
+  worker?.kill('SIGKILL');
+  await stack?.stop();
+});
+
+test('the orchestration worker killed and restarted mid-stream: nothing lost, nothing crawled twice', async () => {
+  worker = await startOrchestrationWorker();
+  const scenario = runScenario(stack.upstreams, { releases: 150, perSecond: 15, seed: 21 });
+  await waitFor('crawls to be under way', async () => ((await resultCounts(stack.pool)).size >= 20 ? true : undefined));
+  worker.kill('SIGKILL');
+  await new Promise((resolve) => worker!.once('exit', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  worker = await startOrchestrationWorker();
+  await scenario.done;
+
+  const wanted = scenario.published.map(streamOf);
+  await waitFor('every release crawled', async () => {
+    const counts = await resultCounts(stack.pool);
+    return wanted.every((s) => counts.has(s)) ? true : undefined;
+  }, 240_000, 1000);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const counts = await resultCounts(stack.pool);
+  expect(wanted.filter((s) => counts.get(s) !== 1)).toEqual([]);
+  expect(counts.size).toBe(wanted.length);
+}, 400_000);
