@@ -2,8 +2,10 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { DiscoveryActivities, PolledRegistry } from '../activities/discovery';
 import { startCrawls } from './startCrawls';
 
+/** Short, so a poll held by a worker that died is retried within a minute instead of blocking the schedule
+ * (which skips ticks while a poll is still running). */
 const discovery = proxyActivities<DiscoveryActivities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
