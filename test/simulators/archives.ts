@@ -6,7 +6,7 @@ import tar from 'tar-stream';
 export interface ArchiveEntry {
   name: string;
   content?: string | Buffer;
-  type?: 'file' | 'directory' | 'symlink' | 'link';
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
   linkname?: string;
 }
 
@@ -25,7 +25,12 @@ export async function tarBuffer(entries: ArchiveEntry[]): Promise<Buffer> {
     if (type === 'file') {
       pack.entry({ name: entry.name, mode: 0o644 }, entry.content ?? '');
     } else {
-      pack.entry({ name: entry.name, type, ...(entry.linkname !== undefined && { linkname: entry.linkname }) });
+      pack.entry({
+        name: entry.name,
+        type,
+        ...(entry.linkname !== undefined && { linkname: entry.linkname }),
+        ...(type.endsWith('device') && { devmajor: 1, devminor: 3, mode: 0o644 }),
+      });
     }
   }
   pack.finalize();

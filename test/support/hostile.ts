@@ -1,7 +1,7 @@
 // Hostile package archives, built in memory without ever holding what they expand to.
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import tar from 'tar-stream';
+import { tarBuffer } from '../simulators/archives';
 
 const MB = 1024 * 1024;
 
@@ -68,20 +68,7 @@ export function gzipWithZeros(head: Buffer, zeroMb: number, tail: Buffer = Buffe
 
 /** A package archive holding a README, plus one non-regular entry named `package/CHANGELOG.md`. */
 export async function tarWithSpecialEntry(type: 'character-device' | 'block-device' | 'fifo'): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (chunk: unknown) => {
-    chunks.push(chunk as Buffer);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  pack.entry({ name: 'package/README.md', mode: 0o644 }, '# readme\n');
-  pack.entry({ name: 'package/CHANGELOG.md', type, devmajor: 1, devminor: 3, mode: 0o644 });
-  pack.finalize();
-  await done;
-  return zlib.gzipSync(Buffer.concat(chunks));
+  return zlib.gzipSync(await tarBuffer([{ name: 'package/README.md', content: '# readme\n' }, { name: 'package/CHANGELOG.md', type }]));
 }
 
 /** Bytes that are neither text nor anything in particular. */
