@@ -23,6 +23,8 @@ export interface StackOptions {
   discovery?: boolean;
   /** Run the orchestration worker here (default); false leaves it to the test (to run it as a process). */
   orchestrationWorker?: boolean;
+  /** Run the crawl worker here (default); false leaves it to the test (to run it as a process). */
+  crawlWorker?: boolean;
 }
 
 export interface TestStack {
@@ -63,7 +65,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   await createNamespace(config.temporal.address!, config.temporal.namespace);
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
   const { namespace, taskQueue } = config.temporal;
-  const workers: Worker[] = [await createCrawlWorker({ connection, config, pool, taskQueue })];
+  const workers: Worker[] = [];
+  if (options.crawlWorker !== false) workers.push(await createCrawlWorker({ connection, config, pool, taskQueue }));
   if (options.orchestrationWorker !== false) {
     workers.push(await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, workflowBundle: { codePath: env.WORKFLOW_BUNDLE } }));
   }

@@ -1,0 +1,58 @@
+// The crawl worker is a real process here, killed with SIGKILL during a burst of crawls: every crawl still
+// completes, once, when a new worker takes over.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { resultCounts } from './support/results';
+import { startStack, type TestStack } from './support/stack';
+import { waitFor } from './support/waitFor';
+
+const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
+const BURST = 200;
+
+let stack: TestStack;
+let worker: ChildProcess | null = null;
+
+function startCrawlWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'worker', 'crawl'], { env: { ...process.env, ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('crawl worker polling')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`crawl worker exited with ${code}:\n${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  stack = await startStack({ crawlWorker: false });
+});
+afterAll(async () => {
+  worker?.kill('SIGKILL');
+  await stack?.stop();
+});
+
+test(`kill -9 of the crawl worker during a burst of ${BURST} crawls: each completes once`, async () => {
+  const changelog = (v: string) => `# Changelog\n\n## ${v} - 2026-11-01\n\n- Something worth reading about in ${v}.\n\n## 0.0.1 - 2026-01-01\n\n- First.\n`;
+  const releases = Array.from({ length: BURST }, (_, i) => ({ registry: 'npm' as const, name: `burst-${i}`, version: '1.0.0' }));
+  for (const r of releases) await stack.npm.publish({ name: r.name, version: r.version, files: { 'CHANGELOG.md': changelog(r.version) } });
+  worker = await startCrawlWorker();
+  const handles = await Promise.all(
+    releases.map((release) =>
+      stack.temporal.workflow.start('crawlRelease', { workflowId: `crawl:npm:${release.name}@${release.version}`, taskQueue: stack.config.temporal.taskQueue, args: [release] }),
+    ),
+  );
+  await waitFor('the burst to be under way', async () => ((await resultCounts(stack.pool)).size >= 20 ? true : undefined));
+  worker.kill('SIGKILL');
+  await new Promise((resolve) => worker!.once('exit', resolve));
+  const doneBeforeKill = (await resultCounts(stack.pool)).size;
+  expect(doneBeforeKill).toBeLessThan(BURST);
+  worker = await startCrawlWorker();
+
+  const outcomes = await Promise.all(handles.map((h) => h.result()));
+  expect(outcomes.filter((o) => o !== 'found')).toEqual([]);
+  const counts = await resultCounts(stack.pool);
+  expect(counts.size).toBe(BURST);
+  expect([...counts.values()].every((n) => n === 1)).toBe(true);
+}, 400_000);
