@@ -1,5 +1,6 @@
 // Unit tests (`*.unit.test.ts`) need nothing; integration tests (`*.int.test.ts`) get a real Temporal dev
-// server and a real Postgres from test/setup/global-setup.ts.
+// server and a real Postgres from test/setup/global-setup.ts; fault tests (`*.fault.test.ts`, `npm run
+// test:faults`) also stop and start the machine's Postgres, so they run apart, as root.
 const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 // ESM-only dependencies that jest's CommonJS runtime must transform.
 const esmOnly = ['marked'];
@@ -17,6 +18,16 @@ module.exports = {
     {
       displayName: 'int',
       testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.ts'],
+    },
+    {
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/**/*.fault.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/.data/'],
       transform,
       transformIgnorePatterns,

@@ -10,6 +10,7 @@ import type { ChangelogRef } from '../../workflows/types';
 import { ArchiveRejectedError } from '../archive/types';
 import { type CrawlArchiveResult, runSandboxed, type SandboxOptions } from '../sandbox';
 import { storeBlob } from '../eventStore/blobs';
+import { whileDatabaseDown } from '../eventStore/whileDatabaseDown';
 import { cappedBody, httpGet, UpstreamError } from '../http/httpGet';
 import { downloadFile, type ForgeConfig, listDirectory, listReleases, rawUrlOfBlobLink, releasesAsMarkdown, repoOf } from '../registries/github';
 import type { ResolvedRelease } from './resolveRelease';
@@ -172,8 +173,9 @@ export async function fetchChangelog(
   };
   const found = await findChangelog(release, { config, forge: forgeOf(config), signal, sandbox });
   if (!found) return null;
-  const rawSha256 = await storeBlob(pool, Buffer.from(found.raw, 'base64'), 'text/plain');
-  const parsedSha256 = await storeBlob(pool, Buffer.from(JSON.stringify(found.parsed)), 'application/json');
+  const waiting = { ...(heartbeat && { onWait: heartbeat }), ...(signal && { signal }) };
+  const rawSha256 = await whileDatabaseDown(() => storeBlob(pool, Buffer.from(found.raw, 'base64'), 'text/plain'), waiting);
+  const parsedSha256 = await whileDatabaseDown(() => storeBlob(pool, Buffer.from(JSON.stringify(found.parsed)), 'application/json'), waiting);
   return {
     fileName: found.fileName,
     foundIn: found.foundIn,

@@ -9,8 +9,10 @@ export { migrate } from './migrate';
 export async function openDatabase(databaseUrl: string, log?: (line: string) => void): Promise<Pool> {
   await ensureDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 10 });
-  // An idle client losing its connection (Postgres restarted) must not crash the process.
+  // A client losing its connection (Postgres restarted) must not crash the process: idle ones report through
+  // the pool, checked-out ones through their own 'error' event (their pending query rejects as well).
   pool.on('error', (err) => log?.(`postgres: idle client error: ${err.message}`));
+  pool.on('connect', (client) => client.on('error', (err) => log?.(`postgres: connection lost: ${err.message}`)));
   await migrate(pool, log);
   return pool;
 }
