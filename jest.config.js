@@ -6,6 +6,16 @@ const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' 
 const esmOnly = ['marked'];
 const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
 
+// Integration and fault tests share one Temporal dev server and workflow bundle per run.
+const withServers = {
+  testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+  transform,
+  transformIgnorePatterns,
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.ts'],
+};
+
 module.exports = {
   projects: [
     {
@@ -15,25 +25,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
     },
-    {
-      displayName: 'int',
-      testMatch: ['<rootDir>/test/**/*.int.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/.data/'],
-      transform,
-      transformIgnorePatterns,
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
-      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.ts'],
-    },
-    {
-      displayName: 'faults',
-      testMatch: ['<rootDir>/test/**/*.fault.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/.data/'],
-      transform,
-      transformIgnorePatterns,
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
-      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.ts'],
-    },
+    { displayName: 'int', testMatch: ['<rootDir>/test/**/*.int.test.ts'], ...withServers },
+    { displayName: 'faults', testMatch: ['<rootDir>/test/**/*.fault.test.ts'], ...withServers },
   ],
 };

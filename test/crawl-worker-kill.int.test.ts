@@ -1,28 +1,18 @@
 // The crawl worker is a real process here, killed with SIGKILL during a burst of crawls: every crawl still
 // completes, once, when a new worker takes over.
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { resultCounts } from './support/results';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';
+import { startWorkerProcess } from './support/workerProcess';
 
-const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
 const BURST = 200;
 
 let stack: TestStack;
 let worker: ChildProcess | null = null;
 
-function startCrawlWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', 'crawl'], { env: { ...process.env, ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('crawl worker polling')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`crawl worker exited with ${code}:\n${output}`)));
-  });
+async function startCrawlWorker(): Promise<ChildProcess> {
+  return (await startWorkerProcess('crawl', stack.env)).child;
 }
 
 beforeAll(async () => {

@@ -1,30 +1,18 @@
 // The orchestration worker is a real process here, killed with SIGKILL while releases stream in.
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { runScenario } from './simulators/scenario';
 import { resultCounts, streamOf } from './support/results';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';
+import { startWorkerProcess } from './support/workerProcess';
 
-const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
 
 let stack: TestStack;
 let worker: ChildProcess | null = null;
 
-function startOrchestrationWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', 'orchestration'], {
-    env: { ...process.env, ...stack.env, POLL_INTERVAL_SECONDS: '1', FOLLOW_IDLE_SECONDS: '1', FOLLOW_PAGE_SIZE: '20' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('npm: follower')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`orchestration worker exited with ${code}:\n${output}`)));
-  });
+async function startOrchestrationWorker(): Promise<ChildProcess> {
+  const env = { ...stack.env, POLL_INTERVAL_SECONDS: '1', FOLLOW_IDLE_SECONDS: '1', FOLLOW_PAGE_SIZE: '20' };
+  return (await startWorkerProcess('orchestration', env)).child;
 }
 
 beforeAll(async () => {

@@ -6,19 +6,18 @@
 // The stack's own workers poll its task queue; these crawls run on a second queue (`<queue>-hostile`) whose
 // orchestration worker runs here and whose crawl worker is the spawned process, so no crawl activity of this suite
 // can be taken by the in-process crawl worker.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { createOrchestrationWorker } from '../workers/orchestration';
 import { npmTarball, tarBuffer } from './simulators/archives';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';
 import { gzipWithZeros, noise, TAR_END, tarFile, tarHeader, tarWithSpecialEntry, zipFile } from './support/hostile';
 import { startStack, type TestStack } from './support/stack';
 
-const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
 const MB = 1024 * 1024;
 const LIMITS = {
   MAX_ARCHIVE_BYTES: 4 * MB,
@@ -66,25 +65,12 @@ let orchestration: Worker | undefined;
 let orchestrationRun: Promise<void> | undefined;
 let crawlWorker: ChildProcess | undefined;
 let crawlWorkerPid: number;
-let crawlWorkerOutput = '';
 let counter = 0;
 
 const limitEnv = Object.fromEntries(Object.entries(LIMITS).map(([k, v]) => [k, String(v)]));
 
-function startCrawlWorker(): Promise<{ child: ChildProcess; pid: number }> {
-  const child = spawn(process.execPath, [BIN, 'worker', 'crawl'], {
-    env: { ...process.env, ...stack.env, ...limitEnv, TASK_QUEUE: queue },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (crawlWorkerOutput += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      crawlWorkerOutput += chunk.toString();
-      const match = /crawl worker polling \S+ \(pid (\d+)\)/.exec(crawlWorkerOutput);
-      if (match) resolve({ child, pid: Number(match[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`crawl worker exited with ${code}:\n${crawlWorkerOutput}`)));
-  });
+function startCrawlWorker(): Promise<WorkerProcess> {
+  return startWorkerProcess('crawl', { ...stack.env, ...limitEnv, TASK_QUEUE: queue });
 }
 
 /** Peak resident memory of a process so far (VmHWM), in MB. */
