@@ -27,6 +27,8 @@ export interface SandboxLimits {
   maxHeapMb: number;
   /** Wall-clock time one sandboxed task may run. */
   timeoutMs: number;
+  /** Tasks one sandbox process serves before it is replaced; 1 gives every task a new process. */
+  tasksPerChild: number;
 }
 
 export interface Config {
@@ -192,6 +194,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
     sandbox: {
       maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
       timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),
+      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 100, 1),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
     logLevel: logLevel(env.LOG_LEVEL),

@@ -158,16 +158,20 @@ export async function findChangelog(release: ResolvedRelease, sources: Sources):
   return null;
 }
 
-export async function fetchChangelog(
-  config: Config,
-  pool: Pool,
-  release: ResolvedRelease,
-  signal?: AbortSignal,
-  heartbeat?: () => void,
-): Promise<ChangelogRef | null> {
+export interface FetchOptions {
+  signal?: AbortSignal;
+  heartbeat?: () => void;
+  /** The activity's attempt: a retry runs its sandboxes in fresh children, whose verdict then stands. */
+  attempt?: number;
+}
+
+export async function fetchChangelog(config: Config, pool: Pool, release: ResolvedRelease, options: FetchOptions = {}): Promise<ChangelogRef | null> {
+  const { signal, heartbeat, attempt = 1 } = options;
   const sandbox: SandboxOptions = {
     maxHeapMb: config.sandbox.maxHeapMb,
     timeoutMs: config.sandbox.timeoutMs,
+    maxTasksPerChild: config.sandbox.tasksPerChild,
+    freshChild: attempt > 1,
     ...(signal && { signal }),
     ...(heartbeat && { onProgress: () => heartbeat() }),
   };

@@ -14,7 +14,9 @@ export function createCrawlActivities(config: Config, pool: Pool) {
     },
     async fetchChangelog(release: ResolvedRelease): Promise<ChangelogRef | null> {
       const context = Context.current();
-      return step(() => fetchChangelog(config, pool, release, context.cancellationSignal, () => context.heartbeat()));
+      return step(() =>
+        fetchChangelog(config, pool, release, { signal: context.cancellationSignal, heartbeat: () => context.heartbeat(), attempt: context.info.attempt }),
+      );
     },
   };
 }

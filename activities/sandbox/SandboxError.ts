@@ -15,7 +15,7 @@ export type SandboxFailureReason =
 /** What the parent knows about a child when the run ends. */
 export interface SandboxStats {
   pid: number | undefined;
-  /** From spawning the child to its exit. */
+  /** From handing the task to a child to its result. */
   wallMs: number;
   /** The part of `wallMs` spent waiting for the input source, which the time limit does not count. */
   inputWaitMs: number;
@@ -23,8 +23,13 @@ export interface SandboxStats {
   outputBytes: number;
   /** The child's own peak RSS when it reported one, else the highest the parent sampled. */
   maxRssBytes: number;
-  /** CPU time the child reported; null when it died without reporting. */
+  /** CPU time the child reported for this task; null when it died without reporting. */
   cpuMs: number | null;
+  /**
+   * The child had served earlier tasks. Its failure is then not proof against this input: something an earlier
+   * task left behind may have caused it, so the verdict belongs to a retry in a fresh child.
+   */
+  reusedChild: boolean;
 }
 
 export class SandboxError extends Error {

@@ -1,8 +1,10 @@
-// The wire format between the runner and a sandbox child, shared by both sides.
+// The wire format between the runner and a sandbox child, shared by both sides. A child serves one task after
+// another, so every message is a frame: a 4-byte big-endian length, then that many bytes.
 //
-// stdin  (parent → child): a 4-byte big-endian length, the request as JSON, then the task's input bytes to EOF.
-// fd 3   (child → parent): one envelope as JSON, then the child exits. stdout and stderr carry no protocol, so
-//                          whatever a library prints cannot corrupt it.
+// stdin (parent → child), per task: a request frame (the request as JSON; never empty), then the task's input as
+//                                   data frames of at most MAX_DATA_FRAME_BYTES, then an empty frame for its end.
+// fd 3  (child → parent), per task: one envelope frame (JSON). stdout and stderr carry no protocol, so whatever
+//                                   a library prints cannot corrupt it.
 import type { Readable } from 'node:stream';
 
 /** One task the sandbox can run: a function of its JSON parameters and its input bytes. */
@@ -20,32 +22,51 @@ export interface SandboxRequest {
   params: unknown;
 }
 
-/** What the child measured about itself: the parent cannot see a child's peak RSS once it has exited. */
+/** What the child measured about itself for one task. */
 export interface ChildUsage {
+  /** Peak RSS of the child while it ran the task (since the last reset of the peak, where Linux allows one). */
   maxRssBytes: number;
+  /** CPU time the task took. */
   cpuMs: number;
+  /** CPU time of the child since it started: the runner retires a child before its CPU rlimit comes near. */
+  totalCpuMs: number;
   /** From reading the request to the result being ready. */
   taskMs: number;
+  /** V8 heap in use once the task was done: a child that keeps much is not given another task. */
+  heapUsedBytes: number;
+  /** Resident memory once the task was done (Buffers not yet collected included), for the same reason. */
+  rssBytes: number;
 }
 
 export type Envelope =
   | { ok: true; value: unknown; usage: ChildUsage }
   | { ok: false; error: { name: string; message: string }; usage: ChildUsage };
 
-/** The child's file descriptor that carries the envelope. */
+/** The child's file descriptor that carries the envelopes. */
 export const RESULT_FD = 3;
 export const HEADER_LENGTH_BYTES = 4;
-/** The one file the child may read besides its own script: where Linux keeps its peak RSS. */
+/** Input is cut into frames this large, so neither side ever buffers more than a frame to read one. */
+export const MAX_DATA_FRAME_BYTES = 64 * 1024;
+/** The one file the child may read besides its own script: where Linux keeps its RSS and peak RSS. */
 export const PROC_STATUS = '/proc/self/status';
+/** Writing "5" here resets the peak RSS (VmHWM), so each task's peak is its own. */
+export const PROC_CLEAR_REFS = '/proc/self/clear_refs';
 /** A request is parameters, not data: a bound keeps a bad caller from making the child buffer without end. */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+export function frameHeader(length: number): Buffer {
+  const header = Buffer.alloc(HEADER_LENGTH_BYTES);
+  header.writeUInt32BE(length);
+  return header;
+}
+
+/** The empty frame that ends a task's input. */
+export const END_OF_INPUT = frameHeader(0);
 
 export function encodeRequest(request: SandboxRequest): Buffer {
   const json = Buffer.from(JSON.stringify(request));
   if (json.length > MAX_REQUEST_BYTES) {
     throw new RangeError(`sandbox request is ${json.length} bytes, over ${MAX_REQUEST_BYTES}`);
   }
-  const length = Buffer.alloc(HEADER_LENGTH_BYTES);
-  length.writeUInt32BE(json.length);
-  return Buffer.concat([length, json]);
+  return Buffer.concat([frameHeader(json.length), json]);
 }

@@ -1,11 +1,12 @@
-// Runs one untrusted task in a child process of its own, with limits on time, memory and output, so that an
-// input built to exhaust a process exhausts only its sandbox. Every failure becomes a typed SandboxError.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs one untrusted task in a sandbox child process, with limits on time, memory and output, so that an input
+// built to exhaust a process exhausts only its sandbox. Every failure becomes a typed SandboxError, and the child
+// that failed is killed. A child that completed its task cleanly may serve later ones (see pool.ts).
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { childScript } from './bundle';
-import { childCommand, residentBytes } from './childCommand';
-import { encodeRequest, RESULT_FD, type Envelope, type ParamsOf, type ResultOf, type TaskRegistry } from './protocol';
+import { residentBytes } from './childCommand';
+import { acquireChild, mayServeAgain } from './pool';
+import { encodeRequest, END_OF_INPUT, frameHeader, MAX_DATA_FRAME_BYTES, type Envelope, type ParamsOf, type ResultOf, type TaskRegistry } from './protocol';
 import { SandboxError, type SandboxFailureReason, type SandboxStats } from './SandboxError';
 import type { tasks } from './tasks';
 
@@ -29,6 +30,12 @@ export interface SandboxOptions {
   onProgress?: (progress: SandboxProgress) => void;
   /** Default 1 000. */
   progressIntervalMs?: number;
+  /** Tasks one child may serve before it is retired; 1 starts a child for every task. Default 100. */
+  maxTasksPerChild?: number;
+  /** How long a child with no task stays ready for the next one. Default 5 000. */
+  idleMs?: number;
+  /** Run in a child that has served no other task, as a retry after a failure in a reused one should. */
+  freshChild?: boolean;
 }
 
 export interface SandboxProgress {
@@ -87,13 +94,7 @@ export function runSandboxed<K extends keyof typeof tasks & string>(
 
 const MB = 1024 * 1024;
 const POLL_MS = 100;
-const STDERR_TAIL_BYTES = 8 * 1024;
-
-/** Children still running, killed if this process exits so none outlives it by design. */
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
+const DRAIN_TIMEOUT_MS = 1_000;
 
 function runChild(script: string, task: string, input: SandboxInput<unknown>, options: SandboxOptions): Promise<SandboxRun<unknown>> {
   const maxHeapMb = options.maxHeapMb ?? 256;
@@ -101,6 +102,7 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxOutputBytes = options.maxOutputBytes ?? 64 * MB;
   const progressIntervalMs = options.progressIntervalMs ?? 1_000;
+  const policy = { maxTasksPerChild: options.maxTasksPerChild ?? 100, idleMs: options.idleMs ?? 5_000 };
   const { signal, onProgress } = options;
   const request = encodeRequest({ task, params: input.params });
 
@@ -114,55 +116,35 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
       outputBytes: 0,
       maxRssBytes: 0,
       cpuMs: null,
+      reusedChild: false,
     };
     if (signal?.aborted) {
       reject(new SandboxError('cancelled', 'cancelled before the sandbox started', stats, { cause: signal.reason }));
       return;
     }
 
-    const [command, args] = childCommand(script, maxHeapMb, options.maxSemiSpaceMb, timeoutMs);
-    const child = spawn(command, args, {
-      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
-      // Nothing of ours (database URL, tokens, NODE_OPTIONS) reaches untrusted code.
-      env: {},
-      cwd: path.dirname(script),
-      windowsHide: true,
-    });
+    const child = acquireChild(script, { maxHeapMb, maxSemiSpaceMb: options.maxSemiSpaceMb, timeoutMs }, options.freshChild === true);
     stats.pid = child.pid;
-    live.add(child);
+    stats.reusedChild = child.tasks > 0;
 
     let killed: { reason: SandboxFailureReason; message: string } | undefined;
     // Errors that are not the sandbox's: the input source failing, or the progress callback throwing.
     let callerError: { error: unknown } | undefined;
+    let envelope: Envelope | undefined;
     let waitingSince: number | undefined;
     let lastProgress = started;
-    let stderrTail = '';
-    const output: Buffer[] = [];
     const source = input.bytes && !(input.bytes instanceof Uint8Array) ? input.bytes : undefined;
 
     const kill = (reason: SandboxFailureReason, message: string): void => {
       killed ??= { reason, message };
-      child.kill('SIGKILL');
+      child.kill();
     };
     const failFromOutside = (error: unknown): void => {
       callerError ??= { error };
-      child.kill('SIGKILL');
+      child.kill();
     };
     const onAbort = (): void => kill('cancelled', 'the sandbox was cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
-
-    const results = child.stdio[RESULT_FD] as Readable;
-    results.on('data', (chunk: Buffer) => {
-      stats.outputBytes += chunk.length;
-      if (stats.outputBytes > maxOutputBytes) {
-        kill('output-too-large', `the sandbox tried to send back more than ${maxOutputBytes} bytes`);
-        return;
-      }
-      output.push(chunk);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-    });
 
     const tick = setInterval(() => {
       const now = performance.now();
@@ -188,50 +170,88 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
       }
     }, POLL_MS);
 
-    const failure = (reason: SandboxFailureReason, message: string): never => {
-      throw new SandboxError(reason, message, stats);
-    };
-
     let settled = false;
-    const settle = (outcome: () => SandboxRun<unknown>): void => {
+    const settle = (outcome: () => SandboxRun<unknown>, keepChild: boolean): void => {
       if (settled) return;
       settled = true;
       clearInterval(tick);
-      live.delete(child);
       signal?.removeEventListener('abort', onAbort);
       source?.destroy();
       stats.wallMs = Math.round(performance.now() - started);
       stats.inputWaitMs = Math.round(stats.inputWaitMs);
-      try {
-        resolve(outcome());
-      } catch (err) {
-        reject(err);
+      const finish = (): void => {
+        try {
+          resolve(outcome());
+        } catch (err) {
+          reject(err);
+        }
+      };
+      if (!keepChild) {
+        child.release(false, policy.idleMs);
+        finish();
+        return;
       }
+      // The child may take the next request only once this task's input has been closed off, which takes
+      // moments once the source is destroyed. A child that does not drain it is not kept.
+      const drained = new Promise<boolean>((done) => {
+        const timer = setTimeout(() => done(false), DRAIN_TIMEOUT_MS);
+        feeding.then(
+          () => done(true),
+          () => done(false),
+        ).finally(() => clearTimeout(timer));
+      });
+      void drained.then((clean) => {
+        child.release(clean, policy.idleMs);
+        finish();
+      });
     };
 
-    child.on('error', (err) => {
-      // Spawning failed (EAGAIN, ENOMEM…): there is no child to wait for.
-      if (child.pid === undefined) settle(() => failure('crashed', `the sandbox could not start: ${err.message}`));
-    });
-    child.on('close', (code, exitSignal) => {
-      settle(() => {
-        if (killed) throw new SandboxError(killed.reason, killed.message, stats, { cause: killed.reason === 'cancelled' ? signal?.reason : undefined });
-        if (callerError) throw callerError.error;
-        const envelope = parseEnvelope(output);
-        if (envelope) {
-          stats.maxRssBytes = Math.max(stats.maxRssBytes, envelope.usage.maxRssBytes);
-          stats.cpuMs = envelope.usage.cpuMs;
-          if (envelope.ok) return { value: envelope.value, stats };
-          return failure('task-error', `${envelope.error.name}: ${envelope.error.message}`);
+    const fromChild = (envelope: Envelope): SandboxRun<unknown> => {
+      stats.maxRssBytes = Math.max(stats.maxRssBytes, envelope.usage.maxRssBytes);
+      stats.cpuMs = envelope.usage.cpuMs;
+      if (envelope.ok) return { value: envelope.value, stats };
+      throw new SandboxError('task-error', `${envelope.error.name}: ${envelope.error.message}`, stats);
+    };
+
+    child.attach({
+      onFrameStart: (length) => {
+        if (length > maxOutputBytes) {
+          kill('output-too-large', `the sandbox tried to send back ${length} bytes, over the limit of ${maxOutputBytes}`);
+          return false;
         }
-        return failure(...deathCause(code, exitSignal, stderrTail));
-      });
+        return true;
+      },
+      onBytes: (bytes) => {
+        stats.outputBytes += bytes;
+      },
+      onEnvelope: (bytes) => {
+        try {
+          envelope = JSON.parse(bytes.toString('utf8')) as Envelope;
+        } catch {
+          kill('crashed', 'the sandbox sent back a result that is not JSON');
+          return;
+        }
+        const result = envelope;
+        if (killed || callerError) return;
+        settle(() => fromChild(result), mayServeAgain(child, result, policy));
+      },
+      onExit: (code, exitSignal) => {
+        settle(() => {
+          if (killed) throw new SandboxError(killed.reason, killed.message, stats, { cause: killed.reason === 'cancelled' ? signal?.reason : undefined });
+          if (callerError) throw callerError.error;
+          // A child replies, then exits, when a stray error leaves it unfit for another task.
+          if (envelope) return fromChild(envelope);
+          throw new SandboxError(...deathCause(code, exitSignal, child.stderrTail), stats);
+        }, false);
+      },
     });
 
-    const stdin = child.stdin as Writable;
-    // The child may finish without reading all of its input (a rejection, a gem's trailing entries).
-    stdin.on('error', () => undefined);
-    feed(stdin, request, input.bytes, {
+    void child.spawnError.then((err) => {
+      // Spawning failed (EAGAIN, ENOMEM…): there is no child to wait for.
+      if (child.pid === undefined) settle(() => failure('crashed', `the sandbox could not start: ${err.message}`, stats), false);
+    });
+
+    const feeding = feed(child.stdin, request, input.bytes, {
       onWait: (waiting) => {
         const now = performance.now();
         if (waiting) waitingSince = now;
@@ -243,11 +263,16 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
       onBytes: (bytes) => {
         stats.inputBytes += bytes;
       },
-      isDone: () => !live.has(child),
-    }).catch((err: unknown) => {
-      if (live.has(child)) failFromOutside(err);
+      isDone: () => settled,
+    });
+    feeding.catch((err: unknown) => {
+      if (!settled) failFromOutside(err);
     });
   });
+}
+
+function failure(reason: SandboxFailureReason, message: string, stats: SandboxStats): never {
+  throw new SandboxError(reason, message, stats);
 }
 
 interface FeedHooks {
@@ -256,24 +281,43 @@ interface FeedHooks {
   isDone(): boolean;
 }
 
-/** Writes the request then the input, keeping count of the time spent waiting on the source. */
+/**
+ * Writes the request, then the input as data frames, then the end-of-input frame, keeping count of the time spent
+ * waiting on the source. Stops pulling the source once the task is done with it.
+ */
 async function feed(stdin: Writable, request: Buffer, bytes: Readable | Uint8Array | undefined, hooks: FeedHooks): Promise<void> {
   await write(stdin, request);
+  const send = async (chunk: Uint8Array): Promise<void> => {
+    for (let at = 0; at < chunk.length && !hooks.isDone(); at += MAX_DATA_FRAME_BYTES) {
+      const part = chunk.subarray(at, at + MAX_DATA_FRAME_BYTES);
+      hooks.onBytes(part.length);
+      // The header is 4 bytes: only the body's write needs to wait for the pipe.
+      if (!stdin.destroyed) stdin.write(frameHeader(part.length));
+      await write(stdin, part);
+    }
+  };
   if (bytes instanceof Uint8Array) {
-    hooks.onBytes(bytes.length);
-    await write(stdin, bytes);
+    await send(bytes);
   } else if (bytes) {
     const chunks = bytes[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (;;) {
       hooks.onWait(true);
-      const next = await chunks.next().finally(() => hooks.onWait(false));
-      // Once the child has closed its stdin, pulling more would only spin on a source nobody reads.
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        // Destroying the source once the task is done ends its iteration with a premature-close error.
+        if (hooks.isDone()) break;
+        throw err;
+      } finally {
+        hooks.onWait(false);
+      }
       if (next.done || stdin.destroyed || hooks.isDone()) break;
-      hooks.onBytes(next.value.length);
-      await write(stdin, next.value);
+      await send(next.value);
     }
   }
-  stdin.end();
+  await write(stdin, END_OF_INPUT);
+  if (stdin.destroyed) throw new Error('the sandbox closed its input');
 }
 
 /** Resolves once `chunk` is accepted, or once the stream can accept nothing more. */
@@ -286,16 +330,6 @@ function write(stream: Writable, chunk: Uint8Array): Promise<void> {
     };
     stream.on('drain', done).on('close', done).on('error', done);
   });
-}
-
-function parseEnvelope(output: Buffer[]): Envelope | undefined {
-  if (output.length === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(output).toString('utf8')) as Envelope;
-  } catch {
-    // Cut short by the child's death: the exit status says why.
-    return undefined;
-  }
 }
 
 function deathCause(code: number | null, signal: NodeJS.Signals | null, stderr: string): [SandboxFailureReason, string] {

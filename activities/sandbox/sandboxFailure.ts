@@ -17,9 +17,15 @@ export const SANDBOX_CRASHED = 'SandboxCrashed';
  * - crashed: a signal or exit nobody asked for (the system's OOM killer, a failed spawn) may not happen twice:
  *   retryable.
  * - cancelled: the activity's own cancellation, rethrown as such.
+ *
+ * Except: a task-error, out-of-memory or crash in a child that had served earlier tasks is not proof against this
+ * input (an earlier task may have left the child unfit), so it is retryable; the retry runs in a fresh child.
  */
 export function sandboxFailure(err: unknown): unknown {
   if (!(err instanceof SandboxError)) return err;
+  if (err.stats.reusedChild && (err.reason === 'task-error' || err.reason === 'out-of-memory' || err.reason === 'crashed')) {
+    return ApplicationFailure.retryable(`${err.message} (in a reused sandbox; retrying in a fresh one)`, SANDBOX_CRASHED, { reason: err.reason });
+  }
   switch (err.reason) {
     case 'timeout':
     case 'out-of-memory':
