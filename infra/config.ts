@@ -194,7 +194,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
     sandbox: {
       maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
       timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),
-      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 100, 1),
+      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 1_000, 1),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
     logLevel: logLevel(env.LOG_LEVEL),

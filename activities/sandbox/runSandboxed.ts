@@ -30,7 +30,7 @@ export interface SandboxOptions {
   onProgress?: (progress: SandboxProgress) => void;
   /** Default 1 000. */
   progressIntervalMs?: number;
-  /** Tasks one child may serve before it is retired; 1 starts a child for every task. Default 100. */
+  /** Tasks one child may serve before it is retired; 1 starts a child for every task. Default 1 000. */
   maxTasksPerChild?: number;
   /** How long a child with no task stays ready for the next one. Default 5 000. */
   idleMs?: number;
@@ -102,7 +102,7 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxOutputBytes = options.maxOutputBytes ?? 64 * MB;
   const progressIntervalMs = options.progressIntervalMs ?? 1_000;
-  const policy = { maxTasksPerChild: options.maxTasksPerChild ?? 100, idleMs: options.idleMs ?? 5_000 };
+  const policy = { maxTasksPerChild: options.maxTasksPerChild ?? 1_000, idleMs: options.idleMs ?? 5_000 };
   const { signal, onProgress } = options;
   const request = encodeRequest({ task, params: input.params });
 

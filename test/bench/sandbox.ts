@@ -1,7 +1,7 @@
 // Benchmark: what the sandbox costs a crawl. crawlArchive over the real-package corpus, in this process and
 // through runSandboxed: a new child for every crawl, then children serving many crawls (the default), one
 // crawl at a time and two at a time.
-//   npx tsx test/bench/sandbox.ts [corpusDir] [--limit N] [--semi-space MB]
+//   npx tsx test/bench/sandbox.ts [corpusDir] [--limit N] [--semi-space MB] [--tasks-per-child N]
 // (default corpus ~/.cache/changelogs-corpus, built by ../shared/eval/build.sh; uses whatever is there.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
@@ -16,7 +16,7 @@ import { liveChildren, retireIdleChildren } from '../../activities/sandbox/pool'
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { limit: { type: 'string' }, 'semi-space': { type: 'string' } },
+  options: { limit: { type: 'string' }, 'semi-space': { type: 'string' }, 'tasks-per-child': { type: 'string' } },
 });
 const corpus = resolve(positionals[0] ?? join(homedir(), '.cache/changelogs-corpus'));
 const MB = 1024 * 1024;
@@ -171,7 +171,10 @@ async function main(): Promise<void> {
   const archiveMb = archives.reduce((sum, a) => sum + a.bytes.length, 0) / MB;
   console.log(`corpus: ${corpus}: ${archives.length} npm tarballs, ${fixed(archiveMb)} MB`);
 
-  const options: SandboxOptions = flags['semi-space'] === undefined ? {} : { maxSemiSpaceMb: Number(flags['semi-space']) };
+  const options: SandboxOptions = {
+    ...(flags['semi-space'] !== undefined && { maxSemiSpaceMb: Number(flags['semi-space']) }),
+    ...(flags['tasks-per-child'] !== undefined && { maxTasksPerChild: Number(flags['tasks-per-child']) }),
+  };
   const buildStarted = performance.now();
   await sandbox.prepare();
   console.log(`child build (esbuild, once per process): ${fixed(performance.now() - buildStarted, 0)} ms; options ${JSON.stringify(options)}`);
