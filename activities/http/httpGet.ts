@@ -1,4 +1,4 @@
-// One GET against an upstream, with the failure taxonomy crawls need: missing (final), rate limited or
+// One request to an upstream, with the failure taxonomy crawls need: missing (final), rate limited or
 // unavailable (retry, honouring Retry-After), over a size limit (rejected).
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
@@ -30,6 +30,13 @@ export interface GetOptions {
   signal?: AbortSignal;
 }
 
+export interface RequestOptions extends GetOptions {
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** Statuses besides 2xx handed back to the caller, such as 304 for a conditional request. */
+  pass?: readonly number[];
+}
+
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
   if (!value) return null;
   const seconds = Number(value);
@@ -44,31 +51,39 @@ function rateLimitReset(value: string | null, now = Date.now()): number | null {
   return value && Number.isFinite(epoch) ? Math.max(0, epoch * 1000 - now) : null;
 }
 
-export async function httpGet(url: string, options: GetOptions): Promise<Response> {
+export function httpGet(url: string, options: GetOptions): Promise<Response> {
+  return httpRequest(url, options);
+}
+
+/** One request, its failures sorted into the taxonomy above. */
+export async function httpRequest(url: string, options: RequestOptions): Promise<Response> {
+  const method = options.method ?? 'GET';
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
   try {
     response = await fetch(url, {
+      method,
       headers: { ...options.headers, 'user-agent': options.userAgent, accept: options.accept ?? '*/*' },
+      ...(options.body !== undefined && { body: options.body }),
       redirect: 'follow',
       signal,
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new UpstreamError(`GET ${url} failed: ${detail}`, 'unavailable');
+    throw new UpstreamError(`${method} ${url} failed: ${detail}`, 'unavailable');
   }
-  if (response.ok) return response;
+  if (response.ok || options.pass?.includes(response.status)) return response;
   await response.body?.cancel().catch(() => undefined);
   const status = response.status;
   const retryAfter = parseRetryAfter(response.headers.get('retry-after')) ?? rateLimitReset(response.headers.get('x-ratelimit-reset'));
-  if (status === 404 || status === 410) throw new UpstreamError(`GET ${url}: ${status} not found`, 'not-found', status);
+  if (status === 404 || status === 410) throw new UpstreamError(`${method} ${url}: ${status} not found`, 'not-found', status);
   if (status === 429 || (status === 403 && response.headers.get('x-ratelimit-remaining') === '0')) {
-    throw new UpstreamError(`GET ${url}: ${status} rate limited`, 'rate-limited', status, retryAfter);
+    throw new UpstreamError(`${method} ${url}: ${status} rate limited`, 'rate-limited', status, retryAfter);
   }
-  if (status >= 500 || status === 408) throw new UpstreamError(`GET ${url}: ${status}`, 'unavailable', status, retryAfter);
-  throw new UpstreamError(`GET ${url}: unexpected status ${status}`, 'bad-response', status);
+  if (status >= 500 || status === 408) throw new UpstreamError(`${method} ${url}: ${status}`, 'unavailable', status, retryAfter);
+  throw new UpstreamError(`${method} ${url}: unexpected status ${status}`, 'bad-response', status);
 }
 
 /** The body as a stream that errors once more than `maxBytes` have arrived. */

@@ -1,7 +1,7 @@
 // PyPI: the RSS feed of updates and the serial journal that discovery polls, and one release's JSON.
 import { canonicalName, type ReleaseInfo } from '../../workflows/types';
 import { XMLParser } from 'fast-xml-parser';
-import { httpGet, parseRetryAfter, readJson, UpstreamError } from '../http/httpGet';
+import { httpGet, httpRequest, readJson, UpstreamError } from '../http/httpGet';
 import type { UpstreamClient } from './upstreamClient';
 
 interface PypiFile {
@@ -112,17 +112,16 @@ export interface UpdatesFeed {
 
 export async function readUpdatesFeed(client: UpstreamClient, etag: string | null, signal?: AbortSignal): Promise<UpdatesFeed> {
   const url = `${client.baseUrl}/rss/updates.xml`;
-  const response = await fetch(url, {
-    headers: { 'user-agent': client.userAgent, ...(etag && { 'if-none-match': etag }) },
-    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000),
-  }).catch((err: Error) => {
-    throw new UpstreamError(`GET ${url} failed: ${err.message}`, 'unavailable');
+  const response = await httpRequest(url, {
+    userAgent: client.userAgent,
+    accept: 'application/rss+xml, text/xml',
+    ...(etag && { headers: { 'if-none-match': etag } }),
+    pass: [304],
+    ...(signal && { signal }),
   });
-  if (response.status === 304) return { items: [], etag, notModified: true };
-  if (!response.ok) {
-    await response.body?.cancel();
-    const kind = response.status === 429 ? 'rate-limited' : response.status >= 500 ? 'unavailable' : 'bad-response';
-    throw new UpstreamError(`GET ${url}: ${response.status}`, kind, response.status, parseRetryAfter(response.headers.get('retry-after')));
+  if (response.status === 304) {
+    await response.body?.cancel().catch(() => undefined);
+    return { items: [], etag, notModified: true };
   }
   return { items: parseUpdatesRss(await response.text()), etag: response.headers.get('etag'), notModified: false };
 }
@@ -151,19 +150,14 @@ async function xmlRpcCall(client: UpstreamClient, method: string, params: number
   const body = `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params
     .map((p) => `<param><value><int>${p}</int></value></param>`)
     .join('')}</params></methodCall>`;
-  const response = await fetch(url, {
+  const response = await httpRequest(url, {
     method: 'POST',
-    headers: { 'content-type': 'text/xml', 'user-agent': client.userAgent },
+    userAgent: client.userAgent,
+    accept: 'text/xml',
+    headers: { 'content-type': 'text/xml' },
     body,
-    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000),
-  }).catch((err: Error) => {
-    throw new UpstreamError(`POST ${url} failed: ${err.message}`, 'unavailable');
+    ...(signal && { signal }),
   });
-  if (!response.ok) {
-    await response.body?.cancel();
-    const kind = response.status === 429 ? 'rate-limited' : response.status >= 500 ? 'unavailable' : 'bad-response';
-    throw new UpstreamError(`POST ${url} ${method}: ${response.status}`, kind, response.status, parseRetryAfter(response.headers.get('retry-after')));
-  }
   const doc = xml.parse(await response.text()) as { methodResponse?: { fault?: unknown; params?: { param?: { value?: XmlRpcValue } } } };
   if (!doc.methodResponse || doc.methodResponse.fault) throw new UpstreamError(`${url} answered ${method} with an XML-RPC fault`, 'bad-response');
   return doc.methodResponse.params?.param?.value;
