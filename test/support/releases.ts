@@ -1,9 +1,9 @@
 // Helpers for API tests: crawl many releases through the real workflows, or record results straight into
 // the event log (for registries whose crawlers are not built yet).
 import type { Pool } from 'pg';
-import { appendAndProject } from '../../activities/eventStore/appendAndProject';
 import { storeBlob } from '../../activities/eventStore/blobs';
 import { releaseStreamId } from '../../activities/eventStore/events';
+import { createRecordingActivities } from '../../activities/recording';
 import { startCrawl } from '../../api/startCrawl';
 import type { Registry } from '../../workflows/types';
 import type { TestStack } from './stack';
@@ -51,25 +51,14 @@ export async function recordRelease(
   const parsed = await storeBlob(pool, Buffer.from(JSON.stringify({ entries })), 'application/json');
   const streamId = releaseStreamId(release);
   const now = new Date().toISOString();
-  await appendAndProject(pool, streamId, [
-    {
-      eventId: `${streamId}/crawled`,
-      type: 'ReleaseCrawled',
-      data: {
-        registry: release.registry,
-        name: release.name,
-        version: release.version,
-        outcome: entries.length ? 'found' : 'not_found',
-        publishedAt: now,
-        latestVersion: release.version,
-        summary: release.summary ?? null,
-        changelog: entries.length
-          ? { fileName: 'CHANGELOG.md', foundIn: 'archive:CHANGELOG.md', sourceUrl: null, format: 'markdown', rawSha256: parsed, parsedSha256: parsed, entryCount: entries.length }
-          : null,
-        reason: null,
-        crawl: { workflowId: `crawl:${streamId}`, runId: `run-${streamId}`, startedAt: now },
-        finishedAt: now,
-      },
-    },
-  ]);
+  // The same activity the crawl workflow records its results with.
+  await createRecordingActivities(pool).recordCrawlResult({
+    release: { registry: release.registry, name: release.name, version: release.version, publishedAt: now, latestVersion: release.version, summary: release.summary ?? null },
+    crawl: { workflowId: `crawl:${streamId}`, runId: `run-${streamId}`, startedAt: now },
+    outcome: entries.length ? 'found' : 'not_found',
+    changelog: entries.length
+      ? { fileName: 'CHANGELOG.md', foundIn: 'archive:CHANGELOG.md', sourceUrl: null, format: 'markdown', rawSha256: parsed, parsedSha256: parsed, entryCount: entries.length }
+      : null,
+    reason: null,
+  });
 }
