@@ -3,16 +3,11 @@
 // afterwards (same pid, alive) and serves the next crawl, no sandbox outlives its idle time, and ordinary crawls
 // running beside the hostile ones complete.
 //
-// The stack's own workers poll its task queue; these crawls run on a second queue (`<queue>-hostile`) whose
-// orchestration worker runs here and whose crawl worker is the spawned process, so no crawl activity of this suite
-// can be taken by the in-process crawl worker.
+// The stack runs no crawl worker of its own: every crawl activity of this suite goes to the spawned process.
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { loadConfig } from '../infra/config';
-import { createOrchestrationWorker } from '../workers/orchestration';
 import { npmTarball, tarBuffer } from './simulators/archives';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';
 import { gzipWithZeros, noise, TAR_END, tarFile, tarHeader, tarWithSpecialEntry, zipFile } from './support/hostile';
@@ -61,9 +56,6 @@ interface Case {
 
 let stack: TestStack;
 let queue: string;
-let connection: NativeConnection | undefined;
-let orchestration: Worker | undefined;
-let orchestrationRun: Promise<void> | undefined;
 let crawlWorker: ChildProcess | undefined;
 let crawlWorkerPid: number;
 let counter = 0;
@@ -71,7 +63,7 @@ let counter = 0;
 const limitEnv = Object.fromEntries(Object.entries(LIMITS).map(([k, v]) => [k, String(v)]));
 
 function startCrawlWorker(): Promise<WorkerProcess> {
-  return startWorkerProcess('crawl', { ...stack.env, ...limitEnv, TASK_QUEUE: queue });
+  return startWorkerProcess('crawl', { ...stack.env, ...limitEnv });
 }
 
 /** Peak resident memory of a process so far (VmHWM), in MB. */
@@ -81,18 +73,8 @@ function peakRssMb(pid: number): number {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ env: limitEnv });
-  queue = `${stack.config.temporal.taskQueue}-hostile`;
-  connection = await NativeConnection.connect({ address: stack.config.temporal.address! });
-  orchestration = await createOrchestrationWorker({
-    connection,
-    config: loadConfig({ ...stack.env, ...limitEnv, TASK_QUEUE: queue }),
-    namespace: stack.config.temporal.namespace,
-    taskQueue: queue,
-    pool: stack.pool,
-    workflowBundle: { codePath: stack.env.WORKFLOW_BUNDLE! },
-  });
-  orchestrationRun = orchestration.run();
+  stack = await startStack({ env: limitEnv, crawlWorker: false });
+  queue = stack.config.temporal.taskQueue;
   const started = await startCrawlWorker();
   crawlWorker = started.child;
   crawlWorkerPid = started.pid;
@@ -102,9 +84,6 @@ afterAll(async () => {
     crawlWorker.kill('SIGTERM');
     await new Promise((resolve) => crawlWorker!.once('exit', resolve));
   }
-  if (orchestration?.getState() === 'RUNNING') orchestration.shutdown();
-  await orchestrationRun;
-  await connection?.close();
   await stack?.stop();
 });
 
