@@ -157,12 +157,11 @@ function frame(envelope: Envelope): Buffer {
 }
 
 function usage(started: number, before: NodeJS.CpuUsage): ChildUsage {
-  const cpu = process.cpuUsage(before);
   const total = process.cpuUsage();
   const memory = process.memoryUsage();
   return {
     maxRssBytes: peakRssBytes() ?? process.resourceUsage().maxRSS * 1024,
-    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    cpuMs: Math.round((total.user - before.user + total.system - before.system) / 1000),
     totalCpuMs: Math.round((total.user + total.system) / 1000),
     taskMs: Math.round(performance.now() - started),
     heapUsedBytes: memory.heapUsed,

@@ -1,7 +1,7 @@
 // Benchmark: what the sandbox costs a crawl. crawlArchive over the real-package corpus, in this process and
 // through runSandboxed: a new child for every crawl, then children serving many crawls (the default), one
 // crawl at a time and two at a time.
-//   npx tsx test/bench/sandbox.ts [corpusDir] [--limit N] [--semi-space MB] [--tasks-per-child N]
+//   npx tsx test/bench/sandbox.ts [corpusDir] [--limit N] [--rounds 3] [--semi-space MB] [--tasks-per-child N]
 // (default corpus ~/.cache/changelogs-corpus, built by ../shared/eval/build.sh; uses whatever is there.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
@@ -16,10 +16,12 @@ import { liveChildren, retireIdleChildren } from '../../activities/sandbox/pool'
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { limit: { type: 'string' }, 'semi-space': { type: 'string' }, 'tasks-per-child': { type: 'string' } },
+  options: { limit: { type: 'string' }, rounds: { type: 'string', default: '3' }, 'semi-space': { type: 'string' }, 'tasks-per-child': { type: 'string' } },
 });
 const corpus = resolve(positionals[0] ?? join(homedir(), '.cache/changelogs-corpus'));
 const MB = 1024 * 1024;
+/** Passes over the corpus for in-process and reused-children crawling (a child per crawl makes one). */
+const ROUNDS = Number(flags.rounds);
 /** Not in infra/config.ts yet; the crawl's line limit. */
 const MAX_LINE_LENGTH = 10_000;
 
@@ -71,8 +73,12 @@ interface Pass {
   parentPeakRss: number;
 }
 
-/** Runs `crawl` over every archive with `concurrency` at a time, sampling this process's RSS meanwhile. */
-async function pass(label: string, archives: Archive[], concurrency: number, crawl: (a: Archive) => Promise<Crawl>): Promise<Pass> {
+/**
+ * Runs `crawl` over every archive, `rounds` times over, with `concurrency` at a time, sampling this process's RSS
+ * meanwhile. Several rounds are what a long-running worker sees: children started once, and warm.
+ */
+async function pass(label: string, corpusArchives: Archive[], concurrency: number, crawl: (a: Archive) => Promise<Crawl>, rounds = 1): Promise<Pass> {
+  const archives = Array.from({ length: rounds }, () => corpusArchives).flat();
   let parentPeakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (parentPeakRss = Math.max(parentPeakRss, process.memoryUsage.rss())), 20);
   const crawls: Crawl[] = new Array<Crawl>(archives.length);
@@ -134,17 +140,18 @@ const fixed = (n: number, digits = 1): string => n.toFixed(digits);
 function report(passes: Pass[], archives: Archive[]): void {
   const archiveMb = archives.reduce((sum, a) => sum + a.bytes.length, 0) / MB;
   const baseline = passes[0] as Pass;
-  const baselineMsPerCrawl = baseline.crawls.reduce((s, c) => s + c.ms, 0) / archives.length;
-  const cpuPerCrawl = (p: Pass) => p.treeCpuMs / archives.length;
+  const baselineMsPerCrawl = baseline.crawls.reduce((s, c) => s + c.ms, 0) / baseline.crawls.length;
+  const cpuPerCrawl = (p: Pass) => p.treeCpuMs / p.crawls.length;
   const rows = passes.map((p) => {
     const ms = p.crawls.map((c) => c.ms).sort((a, b) => a - b);
     const meanLatency = ms.reduce((s, x) => s + x, 0) / ms.length;
-    const wallPerCrawl = p.totalMs / archives.length;
+    const wallPerCrawl = p.totalMs / p.crawls.length;
     const childRss = p.crawls.flatMap((c) => (c.childRssBytes ? [c.childRssBytes] : [])).sort((a, b) => a - b);
     const outcomes = new Map<string, number>();
     for (const c of p.crawls) outcomes.set(c.result.outcome, (outcomes.get(c.result.outcome) ?? 0) + 1);
     return {
       mode: p.label,
+      crawls: p.crawls.length,
       'wall ms/crawl': fixed(wallPerCrawl),
       'latency mean': fixed(meanLatency),
       p50: fixed(quantile(ms, 0.5)),
@@ -152,7 +159,8 @@ function report(passes: Pass[], archives: Archive[]): void {
       'overhead ms/crawl': p === baseline ? '-' : fixed(meanLatency - baselineMsPerCrawl),
       'CPU ms/crawl': fixed(cpuPerCrawl(p)),
       'CPU overhead': p === baseline ? '-' : fixed(cpuPerCrawl(p) - cpuPerCrawl(baseline)),
-      'archive MB/s': fixed(archiveMb / (p.totalMs / 1000), 2),
+      'of which parent/tasks': p === baseline ? '-' : `${fixed(p.parentCpuMs / p.crawls.length)}/${fixed(p.crawls.reduce((sum, c) => sum + (c.childCpuMs ?? 0), 0) / p.crawls.length)}`,
+      'archive MB/s': fixed((archiveMb * (p.crawls.length / archives.length)) / (p.totalMs / 1000), 2),
       'parent peak RSS MB': fixed(p.parentPeakRss / MB, 0),
       'child RSS MB p50/max': childRss.length ? `${fixed(quantile(childRss, 0.5) / MB, 0)}/${fixed((childRss.at(-1) ?? 0) / MB, 0)}` : '-',
       outcomes: [...outcomes].map(([k, v]) => `${k}:${v}`).join(' '),
@@ -184,10 +192,10 @@ async function main(): Promise<void> {
   await pass('warm-up', archives.slice(0, 10), 1, sandboxed(options));
   const perCrawl = { ...options, maxTasksPerChild: 1 };
   const passes = [
-    await pass('in-process', archives, 1, inProcess),
+    await pass('in-process', archives, 1, inProcess, ROUNDS),
     await pass('sandbox, child per crawl', archives, 1, sandboxed(perCrawl)),
-    await pass('sandbox, reused children', archives, 1, sandboxed(options)),
-    await pass('sandbox, reused, concurrency 2', archives, 2, sandboxed(options)),
+    await pass('sandbox, reused children', archives, 1, sandboxed(options), ROUNDS),
+    await pass('sandbox, reused, concurrency 2', archives, 2, sandboxed(options), ROUNDS),
   ];
   report(passes, archives);
   const [baseline, , reused] = passes as [Pass, Pass, Pass];
