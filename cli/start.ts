@@ -7,10 +7,18 @@ import path from 'node:path';
 import { type Config, loadConfig } from '../infra/config';
 import type * as Simulators from '../test/simulators';
 import type * as Scenario from '../test/simulators/scenario';
-import { openDatabase } from '../infra/db';
+import type { Pool } from 'pg';
+import { dropDatabase, openDatabase } from '../infra/db';
+import { reportCrawlProgress } from './crawlProgress';
 import { type DevServer, startDevServer } from '../infra/temporal/devServer';
 
 const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
+
+/** `file`, removed first (with SQLite's side files) so the server starts empty. */
+function freshFile(file: string): string {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+  return file;
+}
 
 function say(line: string): void {
   console.log(`[start] ${line}`);
@@ -82,11 +90,15 @@ export async function run(): Promise<number> {
   const children: { label: string; child: ChildProcess }[] = [];
   let stopping = false;
   let exitCode = 0;
+  let pool: Pool | undefined;
+  let stopProgress: () => Promise<void> = async () => undefined;
 
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
+    await stopProgress();
+    await pool?.end();
     await demo?.stop();
     await Promise.all(children.map(({ child }) => stopChild(child)));
     await devServer?.stop();
@@ -100,6 +112,10 @@ export async function run(): Promise<number> {
   process.once('SIGTERM', stopAndFinish);
 
   try {
+    // The simulated registries are new on every run, so what an earlier demo stored would point at packages
+    // that no longer exist (and its unfinished crawls would fail): the demo's own data starts empty each time.
+    const demoMode = config.upstreams.mode === 'demo';
+    if (demoMode && !process.env.DATABASE_URL) await dropDatabase(config.databaseUrl);
     let address = config.temporal.address;
     if (address) {
       say(`using the Temporal server at ${address}`);
@@ -110,7 +126,7 @@ export async function run(): Promise<number> {
         port: config.temporal.port,
         uiPort: config.temporal.uiPort,
         // The demo keeps its history apart from a live run's.
-        dbFilename: path.join(config.temporal.dataDir, config.upstreams.mode === 'demo' ? 'temporal-demo.db' : 'temporal.db'),
+        dbFilename: demoMode ? freshFile(path.join(config.temporal.dataDir, 'temporal-demo.db')) : path.join(config.temporal.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
         progress: say,
       });
@@ -118,8 +134,7 @@ export async function run(): Promise<number> {
       say(`Temporal dev server on ${address} (${devServer.executable})`);
     }
 
-    const pool = await openDatabase(config.databaseUrl, say);
-    await pool.end();
+    pool = await openDatabase(config.databaseUrl, say);
     say(`Postgres ready (${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')})`);
 
     // Mutations always need a token; one is made up for this run when none is configured.
@@ -150,6 +165,7 @@ export async function run(): Promise<number> {
     if (devServer) say(`Temporal UI:  http://localhost:${config.temporal.uiPort}`);
     if (demo) {
       say('demo mode: simulated npm, RubyGems, PyPI and GitHub on local ports, publishing ~2 releases a second;');
+      say('  the demo starts from empty data on every run;');
       say('  set UPSTREAMS=live (and the upstream URLs in the README) to watch the real registries');
     } else {
       const { upstreams } = config;
@@ -158,6 +174,7 @@ export async function run(): Promise<number> {
     }
     say(`mutations need  Authorization: Bearer ${token}${config.api.token ? '' : '  (generated for this run; set API_TOKEN to choose one)'}`);
     say('press Ctrl-C to stop');
+    stopProgress = reportCrawlProgress(pool, say);
   } catch (err) {
     console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
     await stopAll();
