@@ -30,6 +30,12 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const STAR = 0x2a;
 const UNDERSCORE = 0x5f;
+const BACKTICK = 0x60;
+const TILDE = 0x7e;
+const DASH = 0x2d;
+const PLUS = 0x2b;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const BLOCK_START = /^ {0,3}(?:[-*+>|]|\d{1,9}[.)])(?:[ \t]|$)/;
 const BOLD = /^ {0,3}(?:\*\*|__)(?=\S)/;
@@ -48,7 +54,11 @@ export function scanHeadingLines(lines: readonly string[], format: ChangelogForm
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    const fenceMatch = line.length < 200 ? FENCE.exec(line) : null;
+    // Cheap dispatch on the first characters: most lines are list items or prose and match nothing.
+    let indent = 0;
+    while (line.charCodeAt(indent) === SPACE || line.charCodeAt(indent) === TAB) indent++;
+    const first = line.charCodeAt(indent);
+    const fenceMatch = indent <= 3 && (first === BACKTICK || first === TILDE) && line.length < 200 ? FENCE.exec(line) : null;
     if (fence !== null) {
       if (fenceMatch && fenceMatch[1]?.[0] === fence[0] && (fenceMatch[1]?.length ?? 0) >= fence.length) fence = null;
       continue;
@@ -57,12 +67,7 @@ export function scanHeadingLines(lines: readonly string[], format: ChangelogForm
       fence = fenceMatch[1] ?? '```';
       continue;
     }
-    if (line.length > MAX_HEADING_CHARS) continue;
-    // Cheap dispatch on the first characters: most lines are list items or prose and match nothing.
-    let indent = 0;
-    while (line.charCodeAt(indent) === SPACE || line.charCodeAt(indent) === TAB) indent++;
-    if (indent === line.length) continue;
-    const first = line.charCodeAt(indent);
+    if (line.length > MAX_HEADING_CHARS || indent === line.length) continue;
     const next = lines[i + 1] ?? '';
 
     const atx = first === HASH && format !== 'rst' && !ADORNMENT.test(line) ? ATX.exec(line) : null;
@@ -95,8 +100,11 @@ export function scanHeadingLines(lines: readonly string[], format: ChangelogForm
       push({ line: i, bodyLine: i + 1, style: 'bold', strength: 2, text: line });
       continue;
     }
-    // List-item and plain version lines start at the margin and hold a digit.
-    if (indent > 1 || !/\d/.test(line)) continue;
+    // List-item and plain version lines start at the margin, with a list marker, a digit or a "v"/"version"/
+    // "release" word, and hold a digit.
+    const lower = first | 0x20;
+    const marker = first === DASH || first === STAR || first === PLUS || (first >= DIGIT_0 && first <= DIGIT_9) || lower === 0x76 || lower === 0x72;
+    if (indent > 1 || !marker || !/\d/.test(line)) continue;
     if (LIST_VERSION.test(line)) {
       push({ line: i, bodyLine: i + 1, style: 'list', strength: 0, text: line.replace(/^ ?(?:[-*+]|\d{1,4}[.)])[ \t]+/, '') });
     } else if (PLAIN_VERSION.test(line) && (i === 0 || (lines[i - 1] ?? '').trim() === '')) {

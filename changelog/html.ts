@@ -13,8 +13,21 @@ const ALLOWED: Record<string, readonly string[]> = {
 const VOID = new Set(['br', 'hr', 'img', 'wbr']);
 const NUMERIC_ATTRS = new Set(['width', 'height', 'colspan', 'rowspan', 'start']);
 
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_SPECIALS = /[&<>"']/g;
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const toEntity = (c: string) => ENTITY[c]!;
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+  return HTML_SPECIAL.test(s) ? s.replace(HTML_SPECIALS, toEntity) : s;
+}
+
+const TEXT_SPECIAL = /[<>"']|&(?!#\d{1,7};|#[xX][0-9a-fA-F]{1,6};|\w+;)/;
+const TEXT_SPECIALS = new RegExp(TEXT_SPECIAL.source, 'g');
+
+/** Markdown text as HTML, the way marked escapes it: markup characters escaped, character references kept. */
+export function escapeMarkdownText(s: string): string {
+  return TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIALS, toEntity) : s;
 }
 
 /** Text between tags: `<` and `>` escaped; entities left alone, since a decoded entity in text is only text. */

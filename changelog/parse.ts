@@ -3,8 +3,7 @@ import { dayMonthOrder, type DayMonthOrder } from './dates';
 import { detectFormat } from './format';
 import { readHeading } from './heading';
 import { scanHeadingLines, type HeadingLine } from './headings';
-import { linkDefinitions, withDefinitions } from './references';
-import { renderBody } from './render';
+import { renderBodies } from './render';
 import { splitEntries } from './split';
 import { SCHEMA_VERSION, type ChangelogEntry, type ParseOptions, type ParsedChangelog } from './types';
 import { isPrerelease, normalizeVersion } from './versions';
@@ -34,28 +33,32 @@ function parseEntries(raw: string, format: ParsedChangelog['format'], options: P
   const headings = readHeadings(scanned, known, order);
   const maxEntries = Math.max(0, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
   const spans = splitEntries(headings, lines.length, maxEntries, known);
-  const render = options.html ?? true;
-  const definitions = render && format === 'markdown' ? linkDefinitions(lines) : null;
   const offsets = lineOffsets(lines);
 
   let next = 0;
-  return spans.map(({ heading, start, end }) => {
+  const entries = spans.map(({ heading, start, end }) => {
     const [from, to] = bodyRange(lines, start, end);
     while (next < headings.length && (headings[next]?.line ?? 0) < from) next++;
-    const body = to > from ? text.slice(offsets[from], (offsets[to] ?? text.length + 1) - 1) : '';
+    const range = { start: offsets[from]!, end: to > from ? offsets[to]! - 1 : offsets[from]! };
     const { info } = heading;
-    return {
+    const entry: ChangelogEntry = {
       version: info.version,
       date: info.date ?? dateUnderHeading(lines, from, to, order),
       title: info.title,
-      body,
-      html: render ? renderBody(definitions ? withDefinitions(body, definitions) : body, format, options.sourceUrl ?? null) : null,
+      body: text.slice(range.start, range.end),
+      html: null,
       sections: sectionsOf(lines, from, to, headings.slice(next, upperBound(headings, to, next))),
       unreleased: info.unreleased || info.version === null,
       yanked: info.yanked,
       prerelease: info.version !== null && isPrerelease(info.version),
     };
+    return { entry, range };
   });
+  if (options.html ?? true) {
+    const html = renderBodies(text, entries.map((e) => e.range), format, options.sourceUrl ?? null);
+    entries.forEach((e, i) => (e.entry.html = html[i]!));
+  }
+  return entries.map((e) => e.entry);
 }
 
 /**

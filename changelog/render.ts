@@ -1,5 +1,6 @@
-import { Marked, type Tokens } from 'marked';
-import { closeAll, escapeHtml, sanitizeHtml, type OpenTags } from './html';
+import { getDefaults, Lexer, Parser, Renderer, type MarkedOptions, type Token, type Tokens } from 'marked';
+import { closeAll, escapeHtml, escapeMarkdownText, sanitizeHtml, type OpenTags } from './html';
+import { linkDefinitions, withDefinitions } from './references';
 import { safeUrl } from './urls';
 import type { ChangelogFormat } from './types';
 
@@ -10,89 +11,177 @@ const MAX_RENDER_LINE = 10_000;
 /** Deeper quote/list nesting than this adds nothing for a reader and costs marked recursion. */
 const MAX_NESTING = 8;
 
-/** One marked instance per source URL base; the renderer closes over it to resolve relative URLs. */
-function createMarked(base: string | null, open: OpenTags): Marked {
-  return new Marked({
-    gfm: true,
-    async: false,
-    renderer: {
-      html: ({ text }: Tokens.HTML | Tokens.Tag) => sanitizeHtml(text, base, open),
-      link(token: Tokens.Link) {
-        const inner = token.tokens ? this.parser.parseInline(token.tokens) : escapeHtml(token.text);
-        const href = safeUrl(token.href, base, 'link');
-        if (href === null) return inner;
-        const title = token.title ? ` title="${escapeHtml(token.title)}"` : '';
-        return `<a href="${escapeHtml(href)}"${title} rel="nofollow noopener">${inner}</a>`;
-      },
-      image(token: Tokens.Image) {
-        const src = safeUrl(token.href, base, 'image');
-        const alt = escapeHtml(token.text);
-        if (src === null) return alt;
-        const title = token.title ? ` title="${escapeHtml(token.title)}"` : '';
-        return `<img src="${escapeHtml(src)}" alt="${alt}"${title} loading="lazy">`;
-      },
-      checkbox: ({ checked }: Tokens.Checkbox) => (checked ? '[x] ' : '[ ] '),
-    },
-  });
+/**
+ * marked's HTML renderer with every way out closed: raw HTML goes through the allowlist, link and image
+ * URLs are checked and resolved against the file's location, task boxes are text, and text is always
+ * escaped — marked passes text after an inline `<code>`, `<pre>`, `<kbd>` or `<script>` through as written,
+ * which would let `<code> <img src=x onerror=…` reach the page.
+ */
+class SafeRenderer extends Renderer {
+  constructor(
+    private readonly base: string | null,
+    private readonly open: OpenTags,
+  ) {
+    super();
+  }
+
+  override html({ text }: Tokens.HTML | Tokens.Tag): string {
+    return sanitizeHtml(text, this.base, this.open);
+  }
+
+  override text(token: Tokens.Text | Tokens.Escape): string {
+    return 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : escapeMarkdownText(token.text);
+  }
+
+  override link(token: Tokens.Link): string {
+    const inner = token.tokens ? this.parser.parseInline(token.tokens) : escapeHtml(token.text);
+    const href = safeUrl(token.href, this.base, 'link');
+    if (href === null) return inner;
+    const title = token.title ? ` title="${escapeHtml(token.title)}"` : '';
+    return `<a href="${escapeHtml(href)}"${title} rel="nofollow noopener">${inner}</a>`;
+  }
+
+  override image(token: Tokens.Image): string {
+    const src = safeUrl(token.href, this.base, 'image');
+    const alt = escapeHtml(token.text);
+    if (src === null) return alt;
+    const title = token.title ? ` title="${escapeHtml(token.title)}"` : '';
+    return `<img src="${escapeHtml(src)}" alt="${alt}"${title} loading="lazy">`;
+  }
+
+  override checkbox({ checked }: Tokens.Checkbox): string {
+    return checked ? '[x] ' : '[ ] ';
+  }
 }
 
-let cached: { base: string | null; marked: Marked; open: OpenTags } | null = null;
-function markedFor(base: string | null): { marked: Marked; open: OpenTags } {
+/** marked's options for one source URL; the renderer closes over it to resolve relative URLs. */
+interface Engine {
+  base: string | null;
+  options: MarkedOptions;
+  open: OpenTags;
+}
+
+let cached: Engine | null = null;
+function engineFor(base: string | null): Engine {
   if (cached?.base !== base) {
     const open: OpenTags = [];
-    cached = { base, marked: createMarked(base, open), open };
+    cached = { base, open, options: { ...getDefaults(), gfm: true, async: false, renderer: new SafeRenderer(base, open) } };
   }
   return cached;
 }
 
+/** HTML of some top-level tokens, with whatever raw HTML they left open closed. */
+function renderTokens(tokens: Token[], engine: Engine): string {
+  engine.open.length = 0;
+  return Parser.parse(tokens, engine.options) + closeAll(engine.open);
+}
+
 /** Inline delimiters per paragraph or list item beyond which marked's emphasis and link matching turns quadratic. */
 const MAX_DELIMITERS = 400;
+const SPACE = 0x20;
+const TAB = 0x09;
+const GT = 0x3e;
+const BRACKET = 0x5b;
+const DASH = 0x2d;
+const STAR = 0x2a;
+const PLUS = 0x2b;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 const LIST_ITEM = /^\s{0,12}(?:[-*+]|\d{1,9}[.)])\s/;
+// A link reference definition exactly as marked reads one. marked lexes it as a block of its own, never as
+// inline text, so its brackets do not count towards a paragraph's delimiters.
+const DEFINITION_LINE = /^ {0,3}\[(?!\s*\])[^[\]\\\n]{1,200}\]: *(?:<[^<>\\\n]*>|[^<\s]\S*)(?: +(?:"[^"\\\n]*"|'[^'\\\n]*'|\([^()\\\n]*\)))? *$/;
+
+/** How a line bears on inline groups: it opens a new one (blank, list item), stands outside them (a definition), or continues one. */
+function lineKind(line: string, afterBreak: boolean): 'blank' | 'item' | 'definition' | 'text' {
+  if (line.trim() === '') return 'blank';
+  // A definition right after a blank line or another definition is a block of its own, not inline text.
+  if (afterBreak && line.length < 2000 && line.includes(']:') && DEFINITION_LINE.test(line)) return 'definition';
+  return LIST_ITEM.test(line) ? 'item' : 'text';
+}
+
+const LEAD_SPACES = ' '.repeat(33);
+
+/**
+ * Whether `tame` would change anything, found in one pass over the text without building anything. Only the
+ * start of each line is looked at, except in the rare groups long enough to hold too many delimiters.
+ */
+function needsTaming(markdown: string): boolean {
+  if (markdown.length <= 4 * MAX_DELIMITERS && looksTame(markdown)) return false;
+  let groupStart = 0;
+  let afterBreak = true;
+  const crowded = (end: number) => end - groupStart > MAX_DELIMITERS && countDelimiters(markdown, groupStart, end) > MAX_DELIMITERS;
+  for (let at = 0; at <= markdown.length; ) {
+    let end = markdown.indexOf('\n', at);
+    if (end < 0) end = markdown.length;
+    if (end - at > MAX_RENDER_LINE) return true;
+    let indent = at;
+    while (markdown.charCodeAt(indent) === SPACE) indent++;
+    if (indent - at >= LEAD_SPACES.length) return true;
+    while (markdown.charCodeAt(indent) === SPACE || markdown.charCodeAt(indent) === TAB) indent++;
+    const c = markdown.charCodeAt(indent);
+    let kind: ReturnType<typeof lineKind> = 'text';
+    if (indent >= end) kind = 'blank';
+    // A line can only be a list item, a definition or a deep quote by its first character; anything outside
+    // printable ASCII there gets the full look.
+    else if (c <= SPACE || c > 0x7e || c === GT || c === BRACKET || c === DASH || c === STAR || c === PLUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
+      const line = markdown.slice(at, end);
+      kind = lineKind(line, afterBreak);
+      if (kind !== 'definition' && /^(?:\s*>){9}/.test(line)) return true;
+    }
+    if (kind !== 'text') {
+      if (crowded(at)) return true;
+      groupStart = kind === 'definition' ? end + 1 : at;
+    }
+    afterBreak = kind === 'blank' || kind === 'definition';
+    at = end + 1;
+  }
+  return crowded(markdown.length);
+}
 
 /**
  * Caps what marked sees, so that rendering time stays proportional to the input: over-long lines are shown
  * as escaped text, deep `>`/list nesting is flattened, and paragraphs or list items crowded with emphasis or
- * bracket characters are indented into a code block (shown as written, and lexed in linear time).
+ * bracket characters are indented into a code block (shown as written, and lexed in linear time). Each list
+ * item is lexed as its own inline run, so a long list of linked commits is not crowded.
  */
 function tame(markdown: string): string {
-  if (looksTame(markdown)) return markdown;
+  if (!needsTaming(markdown)) return markdown;
   const lines = markdown.split('\n');
-  let changed = false;
   let groupStart = 0;
   let delimiters = 0;
+  let afterBreak = true;
   const indentCrowded = (end: number) => {
     if (delimiters <= MAX_DELIMITERS) return;
     for (let k = groupStart; k < end; k++) lines[k] = `    ${lines[k]}`;
-    changed = true;
   };
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
-    // Each list item is lexed as its own inline run, so a long list of linked commits is not crowded.
-    if (line.trim() === '' || LIST_ITEM.test(line)) {
+    const kind = lineKind(line, afterBreak);
+    afterBreak = kind === 'blank' || kind === 'definition';
+    if (kind !== 'text') {
       indentCrowded(i);
-      groupStart = i;
+      groupStart = kind === 'definition' ? i + 1 : i;
       delimiters = 0;
+      if (kind === 'definition') continue;
     }
     if (line.length > MAX_RENDER_LINE) line = escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
     else if (line.includes('>') && /^(?:\s*>){9}/.test(line)) line = line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
-    else if (line.startsWith(' '.repeat(33))) line = line.trimStart();
-    if (line !== lines[i]) {
-      lines[i] = line;
-      changed = true;
-    }
+    else if (line.startsWith(LEAD_SPACES)) line = line.trimStart();
+    lines[i] = line;
     delimiters += countDelimiters(line);
   }
   indentCrowded(lines.length);
-  return changed ? lines.join('\n') : markdown;
+  return lines.join('\n');
 }
 
 function isDelimiter(c: number): boolean {
   return c === 0x2a || c === 0x5f || c === 0x7e || c === 0x60 || c === 0x5b || c === 0x5d;
 }
 
-function countDelimiters(s: string): number {
+function countDelimiters(s: string, from = 0, to = s.length): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) if (isDelimiter(s.charCodeAt(i))) n++;
+  for (let i = from; i < to; i++) if (isDelimiter(s.charCodeAt(i))) n++;
   return n;
 }
 
@@ -124,12 +213,82 @@ function rstToMarkdown(text: string): string {
 export function renderBody(body: string, format: ChangelogFormat, sourceUrl: string | null): string {
   if (body.length > MAX_RENDER_CHARS) return `<pre>${escapeHtml(body.slice(0, MAX_RENDER_CHARS))}</pre>\n`;
   try {
-    const markdown = tame(format === 'rst' ? rstToMarkdown(body) : body);
-    const { marked, open } = markedFor(sourceUrl);
-    open.length = 0;
-    const html = marked.parse(markdown, { async: false }) as string;
-    return html + closeAll(open);
+    const engine = engineFor(sourceUrl);
+    return renderTokens(Lexer.lex(tame(format === 'rst' ? rstToMarkdown(body) : body), engine.options), engine);
   } catch {
     return `<pre>${escapeHtml(body)}</pre>\n`;
   }
+}
+
+/** Where one entry's body lies in the file's text: `[start, end)`. */
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
+/** Files larger than this are rendered body by body, each body capped on its own. */
+const MAX_DOCUMENT_CHARS = 5_000_000;
+
+/**
+ * Safe HTML for every entry body of a file, in order; each is what `renderBody` gives for that body with the
+ * file's link definitions. A markdown file that needs no taming is lexed once as a whole, as marked would
+ * lex it alone, and each body renders from the top-level blocks that lie inside it: this saves marked's
+ * start-up per entry, and the definitions resolve as they do in the file. A body that some block straddles
+ * (text running on from a heading into it) and other formats render body by body.
+ */
+export function renderBodies(
+  text: string,
+  bodies: readonly TextRange[],
+  format: ChangelogFormat,
+  sourceUrl: string | null,
+): string[] {
+  const html = new Array<string | null>(bodies.length).fill(null);
+  if (format === 'markdown' && text.length <= MAX_DOCUMENT_CHARS && bodies.every((b) => b.end - b.start <= MAX_RENDER_CHARS)) {
+    try {
+      renderFromDocument(text, bodies, engineFor(sourceUrl), html);
+    } catch {
+      html.fill(null);
+    }
+  }
+  let definitions: Map<string, string> | null = null;
+  return html.map((done, i) => {
+    if (done !== null) return done;
+    const body = text.slice(bodies[i]!.start, bodies[i]!.end);
+    if (format !== 'markdown') return renderBody(body, format, sourceUrl);
+    definitions ??= linkDefinitions(text.split('\n'));
+    return renderBody(withDefinitions(body, definitions), format, sourceUrl);
+  });
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09;
+}
+
+/** Fills `html[i]` for each body that whole top-level blocks make up; leaves the others null. */
+function renderFromDocument(text: string, bodies: readonly TextRange[], engine: Engine, html: (string | null)[]): void {
+  if (needsTaming(text)) return;
+  const tokens = Lexer.lex(text, engine.options);
+  const inside: Token[][] = bodies.map(() => []);
+  const straddled = new Array<boolean>(bodies.length).fill(false);
+  let at = 0;
+  let b = 0;
+  for (const token of tokens) {
+    const raw = token.raw;
+    // Tokens are consecutive slices of the text; anything else (a lexer that rewrote some) and the file is
+    // rendered body by body instead.
+    if (raw.length === 0 || raw.charCodeAt(0) !== text.charCodeAt(at)) return;
+    let start = at;
+    let end = at + raw.length;
+    at = end;
+    while (start < end && isSpace(text.charCodeAt(start))) start++;
+    while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+    if (start === end) continue;
+    while (b < bodies.length && bodies[b]!.end <= start) b++;
+    for (let k = b; k < bodies.length && bodies[k]!.start < end; k++) {
+      if (bodies[k]!.start <= start && end <= bodies[k]!.end) inside[k]!.push(token);
+      else straddled[k] = true;
+    }
+  }
+  if (at !== text.length) return;
+  for (let i = 0; i < bodies.length; i++) if (!straddled[i]) html[i] = renderTokens(inside[i]!, engine);
 }

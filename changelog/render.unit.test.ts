@@ -1,4 +1,7 @@
-import { renderBody } from './render';
+import fc from 'fast-check';
+import { parseChangelog } from './parse';
+import { linkDefinitions, withDefinitions } from './references';
+import { renderBodies, renderBody } from './render';
 
 const base = 'https://example.com/owner/repo/blob/v1.2.0/CHANGELOG.md';
 const render = (md: string) => renderBody(md, 'markdown', base);
@@ -56,6 +59,10 @@ const PAYLOADS = [
   '- [ ] <img src=x onerror=alert(1)>',
   '> <a href="javascript:alert(1)">quoted</a>',
   '```js" onmouseover="alert(1)\ncode\n```',
+  // After an inline <code>, <pre>, <kbd> or <script>, marked passes the rest of the paragraph's text through raw.
+  '<code>x <img src=x onerror=alert(1) y',
+  'a <kbd> b <img src=x onerror=alert(1) c\n\nd',
+  'a <pre> b <svg onload=alert(1) c',
 ];
 
 const ALLOWED_TAGS = new Set(
@@ -139,5 +146,85 @@ describe('rendered HTML keeps what is harmless', () => {
     const html = renderBody('See `the docs <https://example.com/d>`_ and ``x()``.', 'rst', null);
     expect(html).toContain('<a href="https://example.com/d"');
     expect(html).toContain('<code>x()</code>');
+  });
+});
+
+describe('rendering a whole file', () => {
+  // Bodies of a file, located in it, for renderBodies.
+  function bodiesOf(text: string) {
+    const entries = parseChangelog(text, { fileName: 'CHANGELOG.md', html: false }).entries;
+    let at = 0;
+    return entries.map((e) => {
+      const start = text.indexOf(e.body, at);
+      at = start + e.body.length;
+      return { start, end: at, body: e.body };
+    });
+  }
+
+  test('each body renders as it does alone, with the link definitions of the file', () => {
+    const text = [
+      '# Changelog',
+      '',
+      '## [1.1.0] - 2024-02-01',
+      '',
+      '### Added',
+      '',
+      '- thing ([#12][pr-12]) <details><summary>more</summary>',
+      '- other `code` and **bold**',
+      '',
+      '## [1.0.0] - 2024-01-01',
+      '',
+      'Text with [a link](https://example.com/a) and [a reference][pr-12].',
+      '',
+      '[1.1.0]: https://example.com/compare/v1.0.0...v1.1.0',
+      '[1.0.0]: https://example.com/releases/v1.0.0',
+      '[pr-12]: https://example.com/pull/12',
+      '',
+    ].join('\n');
+    const bodies = bodiesOf(text);
+    const html = renderBodies(text, bodies, 'markdown', base);
+    expect(html).toEqual(bodies.map((b) => render(b.body + '\n\n[pr-12]: https://example.com/pull/12\n')));
+    expect(html[0]).toContain('<a href="https://example.com/pull/12" rel="nofollow noopener">#12</a>');
+    expect(html[0]).toMatch(/<\/details>$/);
+    expect(html[1]).toContain('href="https://example.com/pull/12"');
+  });
+
+  test('on random files, each body renders as it does alone (up to whitespace)', () => {
+    const piece = fc.constantFrom(
+      '\n', '\n\n', '## 1.2.3\n', '# 2.0.0\n', '1.0.0\n=====\n', '**1.0.1**\n', '- a\n', '* b\n', '  - nested\n', '1. one\n',
+      '> quote\n', '    indented\n', '*em*', '**b**', '`c`', 'text ', '| a | b |\n|---|---|\n', '---\n', 'word', '### Fixed\n',
+      '\n\n[x]: https://example.com/x\n\n', '[x]', '<details>\n\n', '\n\n</details>\n',
+    );
+    const squeeze = (html: string) => html.replace(/\s+/g, ' ').replace(/ </g, '<').trim();
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }).map((p) => p.join('')), (text) => {
+        const bodies = bodiesOf(text);
+        const definitions = linkDefinitions(text.split('\n'));
+        const alone = bodies.map((b) => squeeze(renderBody(withDefinitions(b.body, definitions), 'markdown', base)));
+        expect(renderBodies(text, bodies, 'markdown', base).map(squeeze)).toEqual(alone);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('a body that a block of the file runs into is rendered on its own', () => {
+    // Bold release lines: the list of the first entry runs on into the next heading line.
+    const text = '**1.1.0**\n- a\n- b\n**1.0.0**\n- c\n';
+    const bodies = bodiesOf(text);
+    expect(bodies.map((b) => b.body)).toEqual(['- a\n- b', '- c']);
+    expect(renderBodies(text, bodies, 'markdown', base)).toEqual(['<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n', '<ul>\n<li>c</li>\n</ul>\n']);
+  });
+
+  test('hundreds of link definitions at the end of the file are still definitions', () => {
+    const versions = Array.from({ length: 300 }, (_, i) => `1.0.${299 - i}`);
+    const text = [
+      ...versions.flatMap((v) => [`## [${v}]`, '', `- fix in [${v}]`, '']),
+      ...versions.map((v) => `[${v}]: https://example.com/releases/v${v}`),
+    ].join('\n');
+    const bodies = bodiesOf(text);
+    const html = renderBodies(text, bodies, 'markdown', base);
+    expect(html).toHaveLength(300);
+    expect(html[0]).toBe('<ul>\n<li>fix in <a href="https://example.com/releases/v1.0.299" rel="nofollow noopener">1.0.299</a></li>\n</ul>\n');
+    expect(renderBody(`${bodies[0]!.body}\n\n${versions.map((v) => `[${v}]: https://example.com/releases/v${v}`).join('\n')}`, 'markdown', base)).toBe(html[0]);
   });
 });

@@ -32,6 +32,7 @@ function stripInvisible(s: string): string {
 }
 
 const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
+const PLAIN_WEB_URL = /^https?:\/\/[!-%'-~]*$/i;
 
 /**
  * The URL to emit for an href/src, or null to drop it. The check runs on the URL a browser would see:
@@ -39,6 +40,8 @@ const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
  * removed. Only http(s) and mailto survive; relative URLs resolve against `base` when one is given.
  */
 export function safeUrl(raw: string, base: string | null, kind: 'link' | 'image'): string | null {
+  // Most URLs are plain http(s) ones: printable ASCII, no character references, nothing to strip.
+  if (PLAIN_WEB_URL.test(raw)) return raw;
   const url = stripInvisible(decodeEntities(raw));
   if (!url) return null;
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url);
