@@ -20,12 +20,21 @@ export function bodyRange(lines: readonly string[], start: number, end: number):
   return [s, e];
 }
 
-/** A date standing alone on the first line under a heading (`> 2024-01-31`, `_Released Jan 31, 2024_`). */
+// A line that says when the release happened and goes on about something else: "Published to npm: 2021-04-17
+// 16:41 UTC by @someone as `pkg`". The date must follow the label at once.
+const DATE_LABEL = /^[\s>*_]*(?:released?|published|release date|date)\b[^\d\n]{0,24}?[\s:]\W*(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s)/i;
+
+/**
+ * A date on the first line under a heading: standing alone (`> 2024-01-31`, `_Released Jan 31, 2024_`), or
+ * right after a "Released"/"Published"/"Date" label in a longer line.
+ */
 export function dateUnderHeading(lines: readonly string[], start: number, end: number, order: DayMonthOrder): string | null {
   const first = lines[start] ?? '';
   if (start >= end || first.length > 100 || LIST_MARK.test(first)) return null;
   const words = first.replace(/[>*_()[\]`:]|\b(?:released?|release date|date|on)\b/gi, ' ').trim();
-  return words.length <= 40 ? findDate(words, order) : null;
+  if (words.length <= 40) return findDate(words, order);
+  const label = DATE_LABEL.exec(first);
+  return label ? findDate(first.slice(label[0].length, label[0].length + 30), order) : null;
 }
 
 /**

@@ -163,6 +163,20 @@ describe('version matching', () => {
     expect(parsed.entries[0]?.body).toBe('- a');
   });
 
+  test('a date right after a "Published"/"Released" label under the heading, in a longer line', () => {
+    const text = [
+      '## 0.6.0', '', 'Published to npm: 2021-04-17 16:41 UTC by @someone as `pkg` (with a note)', '', '- a', '',
+      '## 0.5.0', '', '_Released on March 9th, 2021, after a long beta that ran for months_', '', '- b', '',
+      '## 0.4.0', '', 'Released a long-awaited fix for the parser that broke on 2020-01-01 dates', '',
+    ].join('\n');
+    const parsed = parseChangelog(text, { fileName: 'CHANGELOG.md', html: false });
+    expect(parsed.entries.map((e) => [e.version, e.date])).toEqual([
+      ['0.6.0', '2021-04-17'],
+      ['0.5.0', '2021-03-09'],
+      ['0.4.0', null],
+    ]);
+  });
+
   test('maxEntries stops early', () => {
     const text = Array.from({ length: 50 }, (_, i) => `## 1.0.${50 - i}\n\n- x\n`).join('\n');
     expect(parseChangelog(text, { fileName: 'CHANGELOG.md', html: false, maxEntries: 5 }).entries).toHaveLength(5);
