@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { marked } from 'marked';
 import { parseChangelog } from '../../changelog';
 
@@ -15,8 +17,9 @@ const corpus = resolve(process.argv[2] ?? join(homedir(), '.cache/changelogs-cor
 const peersDir = process.env.PEERS_DIR ?? join(homedir(), '.cache/peers');
 const evalDir = resolve(root, '../shared/eval');
 const scorer = join(evalDir, 'score.mjs');
-const ROUNDS = 8;
-const BLOCKS = 4;
+const WARM_UP = 3;
+const PAIRS = 12;
+const RUNS = 4;
 
 interface Summary {
   versionRecall: string;
@@ -79,26 +82,64 @@ function corpusTexts(): { name: string; text: string }[] {
   return texts;
 }
 
+/** A full garbage collection on request, so that no run pays for the garbage of the run before it. */
+function garbageCollector(): () => void {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return () => undefined;
+  }
+}
+const collectGarbage = garbageCollector();
+
+interface Comparison {
+  /** MB/s of each side's best run. */
+  a: number;
+  b: number;
+  /** Throughput ratio A/B of each pair of runs. */
+  ratios: number[];
+}
+
 /**
  * Throughput of two runs over the same bytes, in MB/s of this process's CPU time (wall time swings with
- * whatever else the machine runs). Each side runs in blocks of rounds (so one side's
- * garbage is not collected on the other's clock), the blocks alternate A B A B… so that a burst of load on
- * the machine does not favour either side, and the best round of each side counts.
+ * whatever else the machine runs). After a warm-up, the sides take turns in pairs of short blocks — a few
+ * runs of one, then a few of the other, each pair starting with the other side — and each run starts from
+ * a collected heap, so that neither a burst of load on the machine nor the other side's garbage lands on
+ * one side only. Each pair gives the ratio of its blocks' best runs; the median of these is the figure,
+ * their quartiles show how much the machine moved it, and the best run of each side overall is kept too.
  */
-async function compare(bytes: number, a: () => unknown, b: () => unknown): Promise<[number, number]> {
+async function compare(bytes: number, a: () => unknown, b: () => unknown): Promise<Comparison> {
+  const runs = [a, b];
+  for (let i = 0; i < WARM_UP; i++) for (const run of runs) await run();
   const best = [Infinity, Infinity];
-  for (let block = 0; block < BLOCKS; block++) {
-    for (const [k, run] of [a, b].entries()) {
-      await run();
-      for (let i = 0; i < ROUNDS; i++) {
+  const ratios: number[] = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const block = [Infinity, Infinity];
+    for (const k of pair % 2 === 0 ? [0, 1] : [1, 0]) {
+      collectGarbage();
+      for (let i = 0; i < RUNS; i++) {
         const t = process.cpuUsage();
-        await run();
+        await runs[k]!();
         const used = process.cpuUsage(t);
-        best[k] = Math.min(best[k]!, (used.user + used.system) / 1e3);
+        block[k] = Math.min(block[k]!, (used.user + used.system) / 1e3);
       }
+      best[k] = Math.min(best[k]!, block[k]!);
     }
+    ratios.push(block[1]! / block[0]!);
   }
-  return [bytes / 1e6 / (best[0]! / 1e3), bytes / 1e6 / (best[1]! / 1e3)];
+  return { a: bytes / 1e6 / (best[0]! / 1e3), b: bytes / 1e6 / (best[1]! / 1e3), ratios };
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[Math.round(q * (sorted.length - 1))]!;
+}
+
+/** `0.91x (pairs 0.86–0.95 IQR; best runs 0.93x)`. */
+function ratioText(c: Comparison): string {
+  const [low, median, high] = [0.25, 0.5, 0.75].map((q) => quantile(c.ratios, q).toFixed(2));
+  return `${median}x (pairs ${low}–${high} IQR; best runs ${(c.a / c.b).toFixed(2)}x)`;
 }
 
 async function main(): Promise<void> {
@@ -129,21 +170,21 @@ async function main(): Promise<void> {
   const texts = corpusTexts();
   const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t.text), 0);
   const changelogParser = createRequire(join(peersDir, '/'))('changelog-parser') as (o: { text: string }) => Promise<unknown>;
-  const [noHtml, peer] = await compare(
+  const noHtml = await compare(
     bytes,
     () => texts.map((t) => parseChangelog(t.text, { fileName: basename(t.name), html: false })),
     async () => {
       for (const t of texts) await changelogParser({ text: t.text });
     },
   );
-  const [withHtml, markedAlone] = await compare(
+  const withHtml = await compare(
     bytes,
     () => texts.map((t) => parseChangelog(t.text, { fileName: basename(t.name) })),
     () => texts.map((t) => marked.parse(t.text, { async: false })),
   );
-  console.log(`\n${texts.length} files, ${(bytes / 1e6).toFixed(2)} MB, in one process, CPU time (${BLOCKS} alternating blocks of ${ROUNDS} rounds, best round of each side):`);
-  console.log(`  parse without HTML ${noHtml.toFixed(1)} MB/s vs changelog-parser ${peer.toFixed(1)} MB/s: ${(noHtml / peer).toFixed(2)}x`);
-  console.log(`  parse with HTML ${withHtml.toFixed(1)} MB/s vs marked.parse alone ${markedAlone.toFixed(1)} MB/s: ${(withHtml / markedAlone).toFixed(2)}x`);
+  console.log(`\n${texts.length} files, ${(bytes / 1e6).toFixed(2)} MB, in one process, CPU time (${PAIRS} pairs of ${RUNS}-run blocks after ${WARM_UP} warm-up rounds; median ratio of the pairs):`);
+  console.log(`  parse without HTML ${noHtml.a.toFixed(1)} MB/s vs changelog-parser ${noHtml.b.toFixed(1)} MB/s (best runs): ${ratioText(noHtml)}`);
+  console.log(`  parse with HTML ${withHtml.a.toFixed(1)} MB/s vs marked.parse alone ${withHtml.b.toFixed(1)} MB/s (best runs): ${ratioText(withHtml)}`);
 }
 
 main().catch((err) => {
