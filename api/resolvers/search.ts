@@ -24,70 +24,81 @@ function isSearchKey(key: unknown[]): key is SearchKey {
   return key.length === 4 && Number.isInteger(tier) && typeof sortKey === 'number' && typeof registry === 'string' && typeof name === 'string';
 }
 
-/** The rows after the cursor, in result order, joined back to their package columns. */
-function page(matches: string): string {
-  return `
-  WITH matches AS (${matches}), page AS (
-    SELECT * FROM matches m
-     WHERE ($3::text IS NULL OR m.registry = $3)
-       AND ($4::int IS NULL OR (m.tier, m.sort_key, m.registry, m.name) > ($4::int, $5::float8, $6::text, $7::text))
-     ORDER BY m.tier, m.sort_key, m.registry, m.name
-     LIMIT $8
-  )
-  SELECT page.tier, page.sort_key, ${PACKAGE_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}
-    FROM page JOIN packages p USING (registry, name)
-   ORDER BY page.tier, page.sort_key, page.registry, page.name`;
-}
-
-// $1 lower-cased query, $2 the query as a LIKE prefix pattern. The range on lower(name) lets the btree
-// (text_pattern_ops) index find prefixes; the LIKE rechecks.
-const NAME_MATCHES = page(`
-    SELECT registry, name, ${EXACT} AS tier, 0::float8 AS sort_key FROM packages WHERE lower(name) = $1
+// One statement, one round trip: each kind of match is its own index-driven part, and a part runs only
+// while the page has room (a gate on the parts before it that Postgres evaluates once, before the part's
+// scan), so a query whose name matches fill the page never ranks its (possibly thousands of) full-text
+// matches, and similar names are looked for only when nothing else matched.
+//
+// $1 lower-cased query, $2 the query as a LIKE prefix pattern, $3 registry or null, $4–$7 the cursor's key
+// (tier, sort key, registry, name) or nulls, $8 rows wanted.
+const AFTER = '($4::int IS NULL OR (m.tier, m.sort_key, m.registry, m.name) > ($4::int, $5::float8, $6::text, $7::text))';
+const REGISTRY = '($3::text IS NULL OR m.registry = $3::text)';
+// Names starting with the query, itself included: the range lets the btree (text_pattern_ops) index find
+// them; the LIKE rechecks.
+const PREFIX_RANGE = 'lower(name) ~>=~ $1::text AND lower(name) ~<~ ($1::text || chr(1114111)) AND lower(name) LIKE $2::text';
+const SEARCH_SQL = `
+WITH query AS MATERIALIZED (
+  -- Names are indexed unstemmed and the rest in English, hence both readings of the query: ranked as one
+  -- query, but looked up once when they are the same (the index would read every posting list twice).
+  -- Materialised: evaluated once even where the statement is planned generically.
+  SELECT s || e AS ranked, CASE WHEN s = e THEN s ELSE s || e END AS matched
+    FROM websearch_to_tsquery('simple', $1::text) s, websearch_to_tsquery('english', $1::text) e
+), names AS MATERIALIZED (
+  SELECT * FROM (
+    SELECT registry, name, ${EXACT} AS tier, 0::float8 AS sort_key FROM packages WHERE lower(name) = $1::text
     UNION ALL
-    SELECT registry, name, ${PREFIX}, length(name)::float8 FROM packages
-     WHERE lower(name) ~>=~ $1 AND lower(name) ~<~ ($1 || chr(1114111)) AND lower(name) LIKE $2 AND lower(name) <> $1`);
-
-// Names (weight A), summaries (B) and changelog text (C) through the GIN index on the weighted document.
-const TEXT_MATCHES = page(`
-    SELECT p.registry, p.name, ${TEXT} AS tier, -ts_rank(p.document, q.ts)::float8 AS sort_key
-      FROM packages p, (SELECT websearch_to_tsquery('simple', $1) || websearch_to_tsquery('english', $1) AS ts) q
-     WHERE p.document @@ q.ts AND lower(p.name) NOT LIKE $2`);
-
-// Trigram similarity (pg_trgm GIN on lower(name)): only when nothing else matched.
-const SIMILAR_MATCHES = page(`
-    SELECT registry, name, ${SIMILAR} AS tier, -similarity(lower(name), $1)::float8 AS sort_key
-      FROM packages WHERE lower(name) % $1 AND $2::text IS NOT NULL`);
+    SELECT registry, name, ${PREFIX}, length(name)::float8 FROM packages WHERE ${PREFIX_RANGE} AND lower(name) <> $1::text
+  ) m
+  WHERE coalesce($4::int, ${EXACT}) <= ${PREFIX} AND ${REGISTRY} AND ${AFTER}
+  ORDER BY tier, sort_key, registry, name LIMIT $8::int
+), texts AS MATERIALIZED (
+  -- Names (weight A), summaries (B) and changelog text (C) through the GIN index on the registry and the
+  -- weighted document. Names matched above are left out, a check made on each row only when some name does
+  -- start with the query.
+  SELECT * FROM (
+    SELECT p.registry, p.name, ${TEXT} AS tier, -ts_rank(p.document, (SELECT ranked FROM query))::float8 AS sort_key
+      FROM packages p
+     WHERE p.document @@ (SELECT matched FROM query)
+       AND (NOT EXISTS (SELECT FROM packages WHERE ${PREFIX_RANGE}) OR lower(p.name) NOT LIKE $2::text)
+       AND coalesce($4::int, ${EXACT}) <= ${TEXT} AND (SELECT count(*) FROM names) < $8::int
+  ) m
+  WHERE ${REGISTRY} AND ${AFTER}
+  ORDER BY sort_key, registry, name LIMIT $8::int
+), similars AS MATERIALIZED (
+  -- Trigram similarity (pg_trgm GIN on lower(name)): only when nothing else matched.
+  SELECT * FROM (
+    SELECT registry, name, ${SIMILAR} AS tier, -similarity(lower(name), $1::text)::float8 AS sort_key
+      FROM packages
+     WHERE lower(name) % $1::text
+       AND coalesce($4::int, ${SIMILAR}) = ${SIMILAR} AND NOT EXISTS (SELECT FROM names) AND NOT EXISTS (SELECT FROM texts)
+  ) m
+  WHERE ${REGISTRY} AND ${AFTER}
+  ORDER BY sort_key, registry, name LIMIT $8::int
+)
+SELECT m.tier, m.sort_key, ${PACKAGE_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}
+  FROM (SELECT * FROM names UNION ALL SELECT * FROM texts UNION ALL SELECT * FROM similars) m
+  JOIN packages p USING (registry, name)
+ ORDER BY m.tier, m.sort_key, m.registry, m.name
+ LIMIT $8::int`;
 
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The SQL a search runs, in order, until a page is full (exported for the benchmark). */
-export function searchStatements(query: string, registry: string | null, after: SearchKey | null, limit: number): { tier: number; sql: string; params: unknown[] }[] {
+/** The statement a search runs and its parameters (exported for the benchmark and EXPLAIN). */
+export function searchStatement(query: string, registry: string | null, after: SearchKey | null, limit: number): { name: string; text: string; values: unknown[] } {
   const term = query.toLowerCase();
-  const params = (rows: number) => [term, `${escapeLike(term)}%`, registry, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, rows];
-  return [
-    { tier: PREFIX, sql: NAME_MATCHES, params: params(limit) },
-    { tier: TEXT, sql: TEXT_MATCHES, params: params(limit) },
-    { tier: SIMILAR, sql: SIMILAR_MATCHES, params: params(limit) },
-  ];
+  return {
+    // Named: each connection parses and analyses it once, then only binds and runs it.
+    name: 'search_packages',
+    text: SEARCH_SQL,
+    values: [term, `${escapeLike(term)}%`, registry, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, limit],
+  };
 }
 
-/**
- * Each kind of match is its own index-driven statement, run only while the page has room: a query whose
- * name matches fill the page never ranks its (possibly thousands of) full-text matches.
- */
+/** Up to `limit` results after the cursor, in result order. */
 export async function runSearch(ctx: Pick<ApiContext, 'pool'>, query: string, registry: string | null, after: SearchKey | null, limit: number): Promise<SearchRow[]> {
-  const rows: SearchRow[] = [];
-  for (const statement of searchStatements(query, registry, after, limit)) {
-    if (after && after[0] > statement.tier) continue;
-    if (statement.tier === SIMILAR && (rows.length > 0 || (after !== null && after[0] < SIMILAR))) break;
-    const params = [...statement.params];
-    params[7] = limit - rows.length;
-    rows.push(...(await ctx.pool.query<SearchRow>(statement.sql, params)).rows);
-    if (rows.length >= limit) break;
-  }
-  return rows;
+  return (await ctx.pool.query<SearchRow>(searchStatement(query, registry, after, limit))).rows;
 }
 
 export async function searchQuery(
@@ -102,7 +113,7 @@ export async function searchQuery(
   const registry = args.registry ? fromEnum(args.registry) : null;
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor('search', args.after, isSearchKey) : null;
-  const rows = await ctx.searchCache.get(JSON.stringify([query.toLowerCase(), registry, after, size]), () => runSearch(ctx, query, registry, after, size + 1));
+  const rows = await ctx.searchCache.get(JSON.stringify([query.toLowerCase(), registry, after, size]), () => runSearch(ctx, query, registry, after, size + 1), ctx);
   return toConnection(
     rows,
     size,
