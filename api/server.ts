@@ -16,7 +16,7 @@ import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './
 import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
 import { searchQuery } from './resolvers/search';
 import { crawlsSubscription } from './resolvers/subscription';
-import { createSearchCache } from './searchCache';
+import { createSearchCache, useSearchResponses } from './searchCache';
 import { serveWebSockets } from './webSockets';
 
 const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
@@ -57,10 +57,48 @@ export function createApi(deps: ApiDeps & Pick<ApiContext, 'follower'>, options:
       useDepthLimit({ maxDepth: LIMITS.maxDepth }),
       useAliasLimit({ maxAliases: LIMITS.maxAliases }),
       useCostLimit({ maxCost: LIMITS.maxCost, pagedFields: ['search', 'crawls'], listFields: { entries: 50, changes: 50 } }),
+      // After the limits (they validate), before execution: a repeated search skips it.
+      useSearchResponses(searchCache),
     ],
     landingPage: false,
     logging: 'warn',
   });
+}
+
+/** JSON bodies up to this size are read and parsed here; larger ones stream through yoga (and its limit). */
+const PARSED_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Hands yoga an already parsed JSON body (the adapter's documented way in for frameworks that parse bodies).
+ * The usual path copies every request body through web streams and a size-limiting transform, which costs
+ * more CPU than the rest of a cached search; a small body with a Content-Length is read here instead, and
+ * anything else (chunked, large, not JSON, not an object) goes the usual way. Yoga's limits still apply:
+ * it checks the Content-Length header, and a parsed body is at most PARSED_BODY_LIMIT bytes.
+ */
+function withParsedBody(req: http.IncomingMessage, handle: () => void): void {
+  const length = req.headers['content-length'];
+  const size = length && /^\d+$/.test(length) ? Number(length) : 0;
+  if (req.method !== 'POST' || size === 0 || size > PARSED_BODY_LIMIT || !/\bjson\b/i.test(req.headers['content-type'] ?? '')) {
+    handle();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.once('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = text;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      // The adapter takes an object with keys as parsed; anything else it is given as text, to refuse it as usual.
+      if (parsed !== null && typeof parsed === 'object' && Object.keys(parsed).length > 0) body = parsed;
+    } catch {
+      // yoga reports the malformed JSON
+    }
+    (req as http.IncomingMessage & { body?: unknown }).body = body;
+    handle();
+  });
+  // An aborted upload has no one to answer; the socket is gone.
+  req.once('error', () => undefined);
 }
 
 export interface RunningApi {
@@ -83,7 +121,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
       fs.createReadStream(path.join(webRoot, 'index.html')).pipe(res);
       return;
     }
-    void yoga(req, res);
+    withParsedBody(req, () => void yoga(req, res));
   });
   const webSockets = serveWebSockets(server, yoga);
   try {
