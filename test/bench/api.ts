@@ -2,11 +2,19 @@
 //   npx tsx test/bench/api.ts [--packages 100000] [--concurrency 200] [--requests 6000] [--subscribers 1000] [--events 20]
 // 1. search over synthetic packages: latency at N concurrent HTTP requests, beside the same SQL run
 //    straight on a pool of the same size at the same concurrency (the API's overhead), and run alone;
+//    beside them the floor: the same concurrency of `{ __typename }`, the cheapest request GraphQL serves;
 // 2. live stream: append → received by each of M concurrent graphql-ws subscribers.
-// The API runs in a child process (as it would in production), the load generator in this one.
+// The API runs in a child process (as it would in production), the load generator in this one, on the same
+// cores: each line also gives the CPU time a request cost the API process, Postgres and the load generator
+// (from /proc, so it holds even when other work shares the machine and makes the latencies noisy).
+// HTTP requests go over keep-alive connections (node:http, one per concurrent client), opened before the
+// timing starts: a load generator that costs the server's cores less, and latencies of requests rather than
+// of 200 simultaneous TCP handshakes.
 // Needs Postgres (DATABASE_URL's server, or 127.0.0.1:5432); creates and drops its own database.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
@@ -54,6 +62,43 @@ function summary(latencies: number[]): string {
   const sorted = [...latencies].sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(1).padStart(7);
   return `p50 ${f(percentile(sorted, 50))} ms  p95 ${f(percentile(sorted, 95))} ms  p99 ${f(percentile(sorted, 99))} ms  max ${f(sorted.at(-1) ?? NaN)} ms`;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc; null where that cannot be read. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts measuring the CPU time spent by the API process, the database's backends and this process; `stop`
+ * gives it per request.
+ */
+async function startCpuMeter(pool: Pool, apiPid: number): Promise<{ stop(requests: number): Promise<string> }> {
+  const backends = async () =>
+    (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+  const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
+  const apiBefore = cpuSeconds(apiPid);
+  const self = process.cpuUsage();
+  return {
+    async stop(requests) {
+      const used = process.cpuUsage(self);
+      const apiAfter = cpuSeconds(apiPid);
+      // A backend gone by now was an idle one the pool closed: it counts for nothing.
+      let db: number | null = 0;
+      for (const pid of new Set([...before.keys(), ...(await backends())])) {
+        const [then, now] = [before.get(pid), cpuSeconds(pid)];
+        if (then === null) db = null;
+        else if (db !== null && now !== null) db += now - (then ?? 0);
+      }
+      const ms = (seconds: number | null) => (seconds === null ? 'n/a' : ((seconds * 1000) / requests).toFixed(2));
+      return `CPU/req: API ${ms(apiBefore === null || apiAfter === null ? null : apiAfter - apiBefore)}, Postgres ${ms(db)}, load generator ${ms((used.user + used.system) / 1e6)} ms`;
+    },
+  };
 }
 
 /** Runs `total` calls of `call`, `concurrency` at a time; returns each call's latency in ms and the wall time. */
@@ -121,14 +166,48 @@ const varied = (i: number): SearchRequest => ({
   first: 10 + (Math.floor(i / 2000) % 21),
 });
 
-async function benchSearch(pool: Pool, url: string): Promise<void> {
+async function benchSearch(pool: Pool, api: { url: string; pid: number }): Promise<void> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
+  const target = new URL(api.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const post = (body: string) =>
+    new Promise<{ errors?: unknown }>((resolve, reject) => {
+      const request = http.request(
+        { agent, host: '127.0.0.1', port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { errors?: unknown });
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
   const viaHttp = (requestOf: (i: number) => SearchRequest) => async (i: number) => {
     const { query, registry, first } = requestOf(i);
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { q: query, r: registry, first } }) });
-    const json = (await response.json()) as { errors?: unknown };
+    const json = await post(JSON.stringify({ query: SEARCH, variables: { q: query, r: registry, first } }));
     if (json.errors) throw new Error(JSON.stringify(json.errors));
   };
+  // The floor: the cheapest request the API serves, through the same HTTP server, yoga and plugins.
+  const trivial = async () => {
+    const json = await post('{"query":"{ __typename }"}');
+    if (json.errors) throw new Error(JSON.stringify(json.errors));
+  };
+  // The server closes idle keep-alive connections after a few seconds: open them again before each timing.
+  const openConnections = () => load(2 * CONCURRENCY, CONCURRENCY, () => trivial().catch(() => undefined));
+  const measured = async (total: number, concurrency: number, call: (i: number) => Promise<void>) => {
+    const meter = await startCpuMeter(pool, api.pid);
+    const run = await load(total, concurrency, call);
+    return { ...run, cpu: await meter.stop(total) };
+  };
+  const rate = (total: number, seconds: number) => `${(total / seconds).toFixed(0).padStart(5)} req/s`;
   // The statements the resolver runs, without GraphQL, HTTP or the result cache.
   const viaSql = (requestOf: (i: number) => SearchRequest) => async (i: number) => {
     const { query, registry, first } = requestOf(i);
@@ -138,19 +217,24 @@ async function benchSearch(pool: Pool, url: string): Promise<void> {
   console.log(`popular queries: ${QUERIES.length} (${QUERIES.join(', ')}); matches per query: median ${[...matches].sort((a, b) => a - b)[matches.length >> 1]}, max ${Math.max(...matches)}`);
   console.log(`varied queries: "<adjective> <word>" × registry filter × page size 10-30 (e.g. "${varied(1234).query}")`);
   await load(400, 20, viaHttp(varied)); // warm-up: caches, JIT
+  await openConnections();
+  const floor = await measured(REQUESTS, CONCURRENCY, trivial);
+  console.log(`floor          { __typename } over HTTP, ${CONCURRENCY} at once ${summary(floor.latencies)}  ${rate(REQUESTS, floor.seconds)}  ${floor.cpu}`);
   for (const [label, requestOf] of [['popular', popular], ['varied', varied]] as const) {
     const serial = await load(Math.min(REQUESTS, 500), 1, viaSql(requestOf));
-    const sql = await load(REQUESTS, CONCURRENCY, viaSql(requestOf));
-    const http = await load(REQUESTS, CONCURRENCY, viaHttp(requestOf));
-    console.log(`search ${label.padEnd(7)} SQL, 1 at a time             ${summary(serial.latencies)}`);
-    console.log(`search ${label.padEnd(7)} SQL, ${CONCURRENCY} at once on the pool  ${summary(sql.latencies)}  ${(REQUESTS / sql.seconds).toFixed(0)} req/s`);
-    console.log(`search ${label.padEnd(7)} GraphQL over HTTP, ${CONCURRENCY} at once ${summary(http.latencies)}  ${(REQUESTS / http.seconds).toFixed(0)} req/s`);
+    const sql = await measured(REQUESTS, CONCURRENCY, viaSql(requestOf));
+    await openConnections();
+    const viaApi = await measured(REQUESTS, CONCURRENCY, viaHttp(requestOf));
+    console.log(`search ${label.padEnd(7)} SQL, 1 at a time                 ${summary(serial.latencies)}`);
+    console.log(`search ${label.padEnd(7)} SQL, ${CONCURRENCY} at once on the pool      ${summary(sql.latencies)}  ${rate(REQUESTS, sql.seconds)}  ${sql.cpu}`);
+    console.log(`search ${label.padEnd(7)} GraphQL over HTTP, ${CONCURRENCY} at once ${summary(viaApi.latencies)}  ${rate(REQUESTS, viaApi.seconds)}  ${viaApi.cpu}`);
   }
   // Below saturation: what one request costs through the API, without queueing behind 199 others.
   const light = await load(1_000, 4, viaHttp(varied));
   const lightSql = await load(1_000, 4, viaSql(varied));
-  console.log(`search varied  SQL, 4 at once                ${summary(lightSql.latencies)}`);
-  console.log(`search varied  GraphQL over HTTP, 4 at once  ${summary(light.latencies)}  ${(1_000 / light.seconds).toFixed(0)} req/s`);
+  console.log(`search varied  SQL, 4 at once                    ${summary(lightSql.latencies)}`);
+  console.log(`search varied  GraphQL over HTTP, 4 at once      ${summary(light.latencies)}  ${rate(1_000, light.seconds)}`);
+  agent.destroy();
 }
 
 async function benchStream(pool: Pool, url: string): Promise<void> {
@@ -208,7 +292,7 @@ async function serve(databaseUrl: string): Promise<void> {
   process.once('SIGTERM', () => void api.close().then(() => pool.end()).then(() => process.exit(0)));
 }
 
-async function startServerProcess(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startServerProcess(databaseUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['-r', 'tsx/cjs', __filename, '--serve', databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -221,6 +305,7 @@ async function startServerProcess(databaseUrl: string): Promise<{ url: string; s
   });
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -239,7 +324,7 @@ async function main(): Promise<void> {
     const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
     console.log(`# changelogs API benchmark — ${new Date().toISOString()}`);
     console.log(`command: npx tsx test/bench/api.ts ${process.argv.slice(2).join(' ')}`.trim());
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}, Postgres ${rows[0]!.server_version}; API in its own process (pool of 10 connections, 2 s search cache), load generator in this one`);
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}, Postgres ${rows[0]!.server_version}; API in its own process (pool of 10 connections, search results and responses cached 2 s), load generator in this one`);
     const t0 = performance.now();
     await seed(pool);
     const counts = await pool.query<{ packages: string; entries: string }>('SELECT (SELECT count(*) FROM packages) AS packages, (SELECT count(*) FROM changelog_entries) AS entries');
@@ -250,7 +335,7 @@ async function main(): Promise<void> {
     }
     const api = await startServerProcess(config.databaseUrl);
     try {
-      await benchSearch(pool, api.url);
+      await benchSearch(pool, api);
       await benchStream(pool, api.url);
     } finally {
       await api.stop();
