@@ -1,6 +1,7 @@
 // Benchmark: what the sandbox costs a crawl. crawlArchive over the real-package corpus, in this process and
 // through runSandboxed: a new child for every crawl, then children serving many crawls (the default), one
-// crawl at a time and two at a time.
+// crawl at a time and two at a time. Then parseText over the corpus's changelog files, in this process and
+// through reused children.
 //   npx tsx test/bench/sandbox.ts [corpusDir] [--limit N] [--rounds 3] [--semi-space MB] [--tasks-per-child N]
 // (default corpus ~/.cache/changelogs-corpus, built by ../shared/eval/build.sh; uses whatever is there.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config';
 import { crawlArchive, type CrawlArchiveParams, type CrawlArchiveResult } from '../../activities/sandbox/crawlArchive';
+import { parseText, type ParseTextParams } from '../../activities/sandbox/parseText';
 import { sandbox, type SandboxOptions } from '../../activities/sandbox';
 import { liveChildren, retireIdleChildren } from '../../activities/sandbox/pool';
 
@@ -204,8 +206,48 @@ async function main(): Promise<void> {
     `crawl throughput through reused sandboxes, relative to in-process (target ≥ 0.80): ` +
       `${fixed(baseline.totalMs / reused.totalMs, 2)} by wall time, ${fixed(cpu(baseline) / cpu(reused), 2)} by CPU time`,
   );
+  await parsePath(options);
   console.log(`load average at the end: ${loadavg().map((l) => fixed(l)).join(' ')}`);
   console.log(`parent peak RSS over the whole run: ${fixed((process.resourceUsage().maxRSS * 1024) / MB, 0)} MB`);
+}
+
+/**
+ * The crawl path for a changelog that came as a file (link, repository, release notes): decode, parse and render
+ * it with parseText, in this process and through reused sandboxes, over every changelog file of the corpus.
+ */
+async function parsePath(options: SandboxOptions): Promise<void> {
+  const files: { name: string; bytes: Buffer; params: ParseTextParams }[] = [];
+  for (const dir of readdirSync(corpus).sort()) {
+    const filesDir = join(corpus, dir, 'files');
+    if (!existsSync(filesDir)) continue;
+    for (const fileName of readdirSync(filesDir)) {
+      const bytes = readFileSync(join(filesDir, fileName));
+      files.push({ name: `${dir}/${fileName}`, bytes, params: { fileName, sourceUrl: null, knownVersions: [], limits: { maxLineLength: MAX_LINE_LENGTH, maxEntries: 5_000 } } });
+    }
+  }
+  const mb = files.reduce((sum, f) => sum + f.bytes.length, 0) / MB;
+  const archives = files.map((f) => ({ name: f.name, bytes: f.bytes, params: f.params }) as unknown as Archive);
+  const inProcessParse = async (a: Archive): Promise<Crawl> => {
+    const started = performance.now();
+    const result = await parseText(a.params as unknown as ParseTextParams, Readable.from([a.bytes]));
+    return { ms: performance.now() - started, result };
+  };
+  const sandboxedParse = async (a: Archive): Promise<Crawl> => {
+    const started = performance.now();
+    const { value, stats } = await sandbox.run('parseText', { params: a.params as unknown as ParseTextParams, bytes: a.bytes }, options);
+    return { ms: performance.now() - started, result: value, childCpuMs: stats.cpuMs ?? 0 };
+  };
+  await pass('warm-up', archives, 1, inProcessParse);
+  const local = await pass('parseText in-process', archives, 1, inProcessParse, ROUNDS * 3);
+  const boxed = await pass('parseText, reused sandboxes', archives, 1, sandboxedParse, ROUNDS * 3);
+  const rate = (p: Pass, by: number) => (mb * (p.crawls.length / archives.length)) / (by / 1000);
+  console.log(`\nparse path: ${files.length} changelog files of the corpus, ${fixed(mb)} MB, decoded, parsed and rendered (parseText), ${ROUNDS * 3} rounds`);
+  for (const p of [local, boxed]) {
+    console.log(`  ${p.label.padEnd(28)} ${fixed(rate(p, p.totalMs), 2)} MB/s by wall time, ${fixed(rate(p, p.treeCpuMs), 2)} MB/s by CPU time`);
+  }
+  console.log(
+    `  sandboxed relative to in-process (target ≥ 0.80): ${fixed(local.totalMs / boxed.totalMs, 2)} by wall time, ${fixed(local.treeCpuMs / boxed.treeCpuMs, 2)} by CPU time`,
+  );
 }
 
 main().catch((err) => {
