@@ -22,7 +22,7 @@ async function tally(pool: Pool, since: Date): Promise<Tally> {
   return { total: [...byOutcome.values()].reduce((a, b) => a + b, 0), byOutcome, latest: newest[0]?.latest ?? null };
 }
 
-export function describeTally(t: Tally): string {
+function describeTally(t: Tally): string {
   const parts = OUTCOMES.map((o) => `${o.replace('_', ' ')} ${t.byOutcome.get(o) ?? 0}`);
   return `crawls since start: ${t.total} (${parts.join(', ')})${t.latest ? `; latest ${t.latest}` : ''}`;
 }
