@@ -266,7 +266,8 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
       isDone: () => settled,
     });
     feeding.catch((err: unknown) => {
-      if (!settled) failFromOutside(err);
+      // A closed input means the child is gone or going: its exit says why, not this write.
+      if (!settled && !(err instanceof InputClosed)) failFromOutside(err);
     });
   });
 }
@@ -317,7 +318,14 @@ async function feed(stdin: Writable, request: Buffer, bytes: Readable | Uint8Arr
     }
   }
   await write(stdin, END_OF_INPUT);
-  if (stdin.destroyed) throw new Error('the sandbox closed its input');
+  if (stdin.destroyed) throw new InputClosed();
+}
+
+/** The child's stdin closed before all the input was written: the child has died, or is about to. */
+class InputClosed extends Error {
+  constructor() {
+    super('the sandbox closed its input');
+  }
 }
 
 /** Resolves once `chunk` is accepted, or once the stream can accept nothing more. */

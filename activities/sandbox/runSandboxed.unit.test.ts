@@ -134,6 +134,13 @@ describe('runSandboxed: an input that kills its sandbox leaves the parent servin
     expect(err.reason).toBe('crashed');
     expect(err.message).toMatch(/SIGSEGV/);
   });
+
+  it('reports a crash while its input is still being written as crashed, not as a broken pipe', async () => {
+    // The parent is mid-write when the child dies: the write fails, and the child's death is what counts.
+    const err = await failure(sandbox.run('exitAbruptly', { params: undefined as never, bytes: Buffer.alloc(8 * 1024 * 1024) }));
+    expect(err.reason).toBe('crashed');
+    expect(err.message).toMatch(/SIGSEGV/);
+  });
 });
 
 describe('runSandboxed: children serve several tasks, within bounds', () => {
