@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retireIdleChildren } from './pool';
@@ -127,6 +129,20 @@ describe('runSandboxed: an input that kills its sandbox leaves the parent servin
     expect(err.message).toMatch(/send back \d+ bytes, over the limit of 1000000/);
     // Refused on the frame's announced length: the parent never buffered the 20 MB.
     expect(err.stats.outputBytes).toBeLessThan(1_000_000);
+  });
+
+  it('dies with its parent: a parent killed by SIGKILL leaves no sandbox spinning', async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/parentOfLoop.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: parent.stdout as Readable });
+    const pid = Number((await lines[Symbol.asyncIterator]().next()).value);
+    expect(isAlive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    try {
+      // The child loops forever and its parent is gone: only the parent-death signal can end it this soon.
+      await waitUntil(() => !isAlive(pid), 3_000);
+    } finally {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('reports a crash by signal as crashed', async () => {
