@@ -29,6 +29,8 @@ export interface SandboxLimits {
   timeoutMs: number;
   /** Tasks one sandbox process serves before it is replaced; 1 gives every task a new process. */
   tasksPerChild: number;
+  /** How long a sandbox process with no task waits for the next one before it exits. */
+  idleMs: number;
 }
 
 export interface Config {
@@ -194,7 +196,8 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
     sandbox: {
       maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
       timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),
-      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 1_000, 1),
+      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 10_000, 1),
+      idleMs: integer(env, 'SANDBOX_IDLE_MS', 30_000, 0),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
     logLevel: logLevel(env.LOG_LEVEL),

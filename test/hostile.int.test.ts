@@ -24,6 +24,8 @@ const LIMITS = {
   MAX_CHANGELOG_ENTRIES: 500,
   SANDBOX_MAX_HEAP_MB: 128,
   SANDBOX_TIMEOUT_MS: 8_000,
+  // Short, so that the check that no sandbox outlives its idle time does not wait long.
+  SANDBOX_IDLE_MS: 2_000,
 };
 /** A hostile crawl may use its sandbox's whole time, a few times over on a loaded machine, and no more. */
 const CRAWL_DEADLINE_MS = 60_000;

@@ -171,6 +171,7 @@ export async function fetchChangelog(config: Config, pool: Pool, release: Resolv
     maxHeapMb: config.sandbox.maxHeapMb,
     timeoutMs: config.sandbox.timeoutMs,
     maxTasksPerChild: config.sandbox.tasksPerChild,
+    idleMs: config.sandbox.idleMs,
     freshChild: attempt > 1,
     ...(signal && { signal }),
     ...(heartbeat && { onProgress: () => heartbeat() }),

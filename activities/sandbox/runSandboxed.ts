@@ -30,9 +30,12 @@ export interface SandboxOptions {
   onProgress?: (progress: SandboxProgress) => void;
   /** Default 1 000. */
   progressIntervalMs?: number;
-  /** Tasks one child may serve before it is retired; 1 starts a child for every task. Default 1 000. */
+  /**
+   * Tasks one child may serve before it is retired; 1 starts a child for every task. Default 10 000: a new child
+   * costs its start and the warming of its JIT, seconds of CPU, which long lives spread thin.
+   */
   maxTasksPerChild?: number;
-  /** How long a child with no task stays ready for the next one. Default 5 000. */
+  /** How long a child with no task stays ready for the next one. Default 30 000. */
   idleMs?: number;
   /** Run in a child that has served no other task, as a retry after a failure in a reused one should. */
   freshChild?: boolean;
@@ -92,6 +95,8 @@ export function runSandboxed<K extends keyof typeof tasks & string>(
   return sandbox.run(task, input, options);
 }
 
+export const DEFAULT_TASKS_PER_CHILD = 10_000;
+export const DEFAULT_IDLE_MS = 30_000;
 const MB = 1024 * 1024;
 const POLL_MS = 100;
 const DRAIN_TIMEOUT_MS = 1_000;
@@ -102,7 +107,7 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxOutputBytes = options.maxOutputBytes ?? 64 * MB;
   const progressIntervalMs = options.progressIntervalMs ?? 1_000;
-  const policy = { maxTasksPerChild: options.maxTasksPerChild ?? 1_000, idleMs: options.idleMs ?? 5_000 };
+  const policy = { maxTasksPerChild: options.maxTasksPerChild ?? DEFAULT_TASKS_PER_CHILD, idleMs: options.idleMs ?? DEFAULT_IDLE_MS };
   const { signal, onProgress } = options;
   const request = encodeRequest({ task, params: input.params });
 
