@@ -8,7 +8,7 @@ import { chooseChangelog, isChangelogName } from '../../changelog';
 import type { Config } from '../../infra/config';
 import type { ChangelogRef } from '../../workflows/types';
 import { ArchiveRejectedError } from '../archive/types';
-import { type CrawlArchiveResult, runSandboxed, type SandboxOptions } from '../sandbox';
+import { type CrawlArchiveResult, type ParsedText, runSandboxed, type SandboxOptions } from '../sandbox';
 import { storeBlob } from '../eventStore/blobs';
 import { whileDatabaseDown } from '../eventStore/whileDatabaseDown';
 import { cappedBody, httpGet, UpstreamError } from '../http/httpGet';
@@ -31,12 +31,16 @@ interface Sources {
   sandbox: SandboxOptions;
 }
 
-/** A changelog parsed in the sandbox, with where it came from. */
-type Parsed = Extract<CrawlArchiveResult, { outcome: 'found' }> & { foundIn: string };
+/** A changelog parsed in the sandbox, with its bytes as published and where it came from. */
+type Parsed = Extract<ParsedText, { outcome: 'found' }> & { raw: Buffer; foundIn: string };
 
-function accept(result: CrawlArchiveResult, foundIn: string): Parsed | null {
+/** `sent`: the bytes given to the sandbox, for a file parsed on its own; an archive's changelog comes back with its own. */
+function accept(result: CrawlArchiveResult | ParsedText, foundIn: string, sent?: Buffer): Parsed | null {
   if (result.outcome === 'rejected') throw new ArchiveRejectedError(result.message, result.reason);
-  return result.outcome === 'found' ? { ...result, foundIn } : null;
+  if (result.outcome !== 'found') return null;
+  const raw = 'raw' in result ? Buffer.from(result.raw, 'base64') : sent;
+  if (!raw) throw new Error(`the bytes of ${result.fileName} are missing`);
+  return { ...result, raw, foundIn };
 }
 
 function forgeOf(config: Config): ForgeConfig | null {
@@ -133,7 +137,7 @@ async function parseFile(found: FoundChangelog, release: ResolvedRelease, { conf
     },
     sandbox,
   );
-  return accept(value, found.foundIn);
+  return accept(value, found.foundIn, found.content);
 }
 
 const FILE_SOURCES = [fromDeclaredLink, fromRepository, fromReleases];
@@ -179,7 +183,7 @@ export async function fetchChangelog(config: Config, pool: Pool, release: Resolv
   const found = await findChangelog(release, { config, forge: forgeOf(config), signal, sandbox });
   if (!found) return null;
   const waiting = { ...(heartbeat && { onWait: heartbeat }), ...(signal && { signal }) };
-  const rawSha256 = await whileDatabaseDown(() => storeBlob(pool, Buffer.from(found.raw, 'base64'), 'text/plain'), waiting);
+  const rawSha256 = await whileDatabaseDown(() => storeBlob(pool, found.raw, 'text/plain'), waiting);
   const parsedSha256 = await whileDatabaseDown(() => storeBlob(pool, Buffer.from(JSON.stringify(found.parsed)), 'application/json'), waiting);
   return {
     fileName: found.fileName,

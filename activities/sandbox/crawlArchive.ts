@@ -40,7 +40,16 @@ export type CrawlArchiveResult =
       raw: string;
       parsed: ParsedChangelog;
     }
-  | { outcome: 'rejected'; reason: ArchiveRejectedError['reason']; message: string };
+  | Rejected;
+
+interface Rejected {
+  outcome: 'rejected';
+  reason: ArchiveRejectedError['reason'];
+  message: string;
+}
+
+/** A decoded and parsed changelog, without its bytes: whoever sent them has them already. */
+export type ParsedText = { outcome: 'found'; fileName: string; format: ChangelogFormat; parsed: ParsedChangelog } | Rejected;
 
 export async function crawlArchive(params: CrawlArchiveParams, archive: Readable): Promise<CrawlArchiveResult> {
   const { limits } = params;
@@ -67,7 +76,9 @@ export async function crawlArchive(params: CrawlArchiveParams, archive: Readable
     if (!oversized) return { outcome: 'not-found' };
     return rejected('file-size', `${oversized.path} is ${oversized.size} bytes, over the limit of ${limits.maxChangelogBytes}`);
   }
-  return parseChosen(chosen.content, chosen.path, params.sourceUrlBase === null ? null : params.sourceUrlBase + chosen.path, params);
+  const result = parseChosen(chosen.content, chosen.path, params.sourceUrlBase === null ? null : params.sourceUrlBase + chosen.path, params);
+  // Only this side has the file's bytes, to send back to be stored.
+  return result.outcome === 'found' ? { ...result, raw: chosen.content.toString('base64') } : result;
 }
 
 /** Decodes and parses a chosen changelog: the part every source (archive, link, repository) shares. */
@@ -76,7 +87,7 @@ export function parseChosen(
   fileName: string,
   sourceUrl: string | null,
   params: { knownVersions: readonly string[]; limits: Pick<CrawlArchiveLimits, 'maxLineLength' | 'maxEntries'> },
-): CrawlArchiveResult {
+): ParsedText {
   const decoded = decodeText(content, { maxLineLength: params.limits.maxLineLength });
   if ('error' in decoded) return rejected('malformed', `${fileName}: ${decoded.message}`);
   // Loaded only when there is a changelog to parse: the renderer's start-up is half the cost of starting a child
@@ -88,9 +99,9 @@ export function parseChosen(
     knownVersions: params.knownVersions,
     maxEntries: params.limits.maxEntries,
   });
-  return { outcome: 'found', fileName, format: parsed.format, raw: content.toString('base64'), parsed };
+  return { outcome: 'found', fileName, format: parsed.format, parsed };
 }
 
-function rejected(reason: ArchiveRejectedError['reason'], message: string): CrawlArchiveResult {
+function rejected(reason: ArchiveRejectedError['reason'], message: string): Rejected {
   return { outcome: 'rejected', reason, message };
 }

@@ -1,7 +1,7 @@
 // The untrusted half of a crawl whose changelog came as a file (a declared link, the repository, release
 // notes): decode and parse it. The parent has already capped its size.
 import type { Readable } from 'node:stream';
-import { type CrawlArchiveLimits, type CrawlArchiveResult, parseChosen } from './crawlArchive';
+import { type CrawlArchiveLimits, parseChosen, type ParsedText } from './crawlArchive';
 
 export interface ParseTextParams {
   fileName: string;
@@ -10,7 +10,7 @@ export interface ParseTextParams {
   limits: Pick<CrawlArchiveLimits, 'maxLineLength' | 'maxEntries'>;
 }
 
-export async function parseText(params: ParseTextParams, input: Readable): Promise<CrawlArchiveResult> {
+export async function parseText(params: ParseTextParams, input: Readable): Promise<ParsedText> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(chunk as Buffer);
   return parseChosen(Buffer.concat(chunks), params.fileName, params.sourceUrl, params);
