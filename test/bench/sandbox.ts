@@ -205,9 +205,11 @@ async function steadyState(
   console.log(`    CPU a task, median block: ${fixed(boxedCpu, 2)} ms sandboxed (${fixed(median(pairs.map(({ boxed }) => boxed.parentCpuMs / boxed.crawls.length)), 2)} of it in this process), ${fixed(localCpu, 2)} ms in-process; children restarted meanwhile: ${restarted}`);
   console.log(`  a child's start and warm-up: ${fixed(startCpu / 1000, 2)} s of CPU over its first ${early.crawls.length} tasks, beyond the warm rate`);
   console.log(`  a new child every ${early.crawls.length} tasks (its first ones, measured): ${fixed(localCpu / cpu(early), 2)} by CPU, ${fixed(localWall / wall(early), 2)} by wall time`);
+  // The warm ratio, with the start-up added to the sandboxed side: in-process L against L / ratio + start / tasks.
+  const amortized = (ratio: number, local: number, start: number) => local / (local / ratio + start / tasksPerChild);
   console.log(
-    `  a new child every ${tasksPerChild} tasks (the warm rate, plus start and warm-up spread over them): ` +
-      `${fixed(localCpu / (boxedCpu + startCpu / tasksPerChild), 2)} by CPU, ${fixed(localWall / (boxedWall + startWall / tasksPerChild), 2)} by wall time`,
+    `  a new child every ${tasksPerChild} tasks (the warm ratio, with start and warm-up spread over them): ` +
+      `${fixed(amortized(median(cpuRatios), localCpu, startCpu), 2)} by CPU, ${fixed(amortized(median(wallRatios), localWall, startWall), 2)} by wall time`,
   );
 }
 
