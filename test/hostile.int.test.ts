@@ -31,6 +31,8 @@ const LIMITS = {
 const CRAWL_DEADLINE_MS = 60_000;
 /** The crawl worker only streams archives into sandboxes: its own memory must not follow what they expand to. */
 const CRAWL_WORKER_MAX_RSS_MB = 512;
+/** What a sandbox may allocate beyond its RSS limit in the 100 ms between two of the runner's readings. */
+const SANDBOX_RSS_OVERSHOOT_MB = 128;
 
 // Over 100 bytes: smaller files named like changelogs are taken for stubs and not chosen (changelog/find.ts).
 const HISTORY = `# Changelog
@@ -74,14 +76,40 @@ function peakRssMb(pid: number): number {
   return Math.round(Number(match![1]) / 1024);
 }
 
+/**
+ * The largest peak RSS seen in any sandbox child of the crawl worker, read every 50 ms. A child resets its peak at
+ * each task and may end between two readings, so this is a lower bound of the true peak.
+ */
+const sandboxPeak = { mb: 0, pid: 0, samples: 0 };
+function sampleSandboxes(): void {
+  let children: string;
+  try {
+    children = readFileSync(`/proc/${crawlWorkerPid}/task/${crawlWorkerPid}/children`, 'utf8');
+  } catch {
+    return;
+  }
+  for (const pid of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+    try {
+      const mb = peakRssMb(pid);
+      sandboxPeak.samples += 1;
+      if (mb > sandboxPeak.mb) Object.assign(sandboxPeak, { mb, pid });
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+}
+let sampler: NodeJS.Timeout | undefined;
+
 beforeAll(async () => {
   stack = await startStack({ env: limitEnv, crawlWorker: false });
   queue = stack.config.temporal.taskQueue;
   const started = await startCrawlWorker();
   crawlWorker = started.child;
   crawlWorkerPid = started.pid;
+  sampler = setInterval(sampleSandboxes, 50);
 }, 120_000);
 afterAll(async () => {
+  clearInterval(sampler);
   if (crawlWorker && crawlWorker.exitCode === null) {
     crawlWorker.kill('SIGTERM');
     await new Promise((resolve) => crawlWorker!.once('exit', resolve));
@@ -405,7 +433,7 @@ describe.each(BATCHES.map((cases, i) => [i + 1, cases] as const))('hostile batch
     expect(crawlWorker!.signalCode).toBeNull();
     expect(crawlWorker!.pid).toBe(crawlWorkerPid);
     expect(() => process.kill(crawlWorkerPid, 0)).not.toThrow();
-    // A child that ended its crawl cleanly waits 5 s for another; none may stay longer.
+    // A child that ended its crawl cleanly waits SANDBOX_IDLE_MS (2 s here) for another; none may stay longer.
     await waitFor('idle sandboxes to leave', async () => (liveSandboxes().length === 0 ? true : undefined), 15_000, 100);
     const next = await normalRelease('after');
     expect((await crawl(next)).outcome).toBe('found');
@@ -417,6 +445,15 @@ test('the crawl worker stayed small through the whole suite: hostile bytes live 
   const peak = peakRssMb(crawlWorkerPid);
   console.log(`crawl worker (pid ${crawlWorkerPid}) peak RSS over the hostile suite: ${peak} MB`);
   expect(peak).toBeLessThan(CRAWL_WORKER_MAX_RSS_MB);
+});
+
+test('no sandbox grew past its RSS limit by more than one reading of it could miss', () => {
+  clearInterval(sampler);
+  // The runner kills a child above twice its heap cap, reading its RSS every 100 ms.
+  const limitMb = 2 * LIMITS.SANDBOX_MAX_HEAP_MB;
+  console.log(`sandboxes' peak RSS over the hostile suite (${sandboxPeak.samples} readings): ${sandboxPeak.mb} MB (pid ${sandboxPeak.pid}), limit ${limitMb} MB`);
+  expect(sandboxPeak.samples).toBeGreaterThan(0);
+  expect(sandboxPeak.mb).toBeLessThan(limitMb + SANDBOX_RSS_OVERSHOOT_MB);
 });
 
 // Postgres' text-search parser takes quadratic time on runs of `<!--` (about 12 s for 100,000 characters), and the
