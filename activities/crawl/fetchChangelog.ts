@@ -8,7 +8,7 @@ import { chooseChangelog, isChangelogName } from '../../changelog';
 import type { Config } from '../../infra/config';
 import type { ChangelogRef } from '../../workflows/types';
 import { ArchiveRejectedError } from '../archive/types';
-import { type CrawlArchiveResult, type ParsedText, runSandboxed, type SandboxOptions } from '../sandbox';
+import { changelogBytes, type CrawlArchiveResult, type Found, type ParsedText, runSandboxed, type SandboxOptions, WithBytes } from '../sandbox';
 import { storeBlob } from '../eventStore/blobs';
 import { whileDatabaseDown } from '../eventStore/whileDatabaseDown';
 import { cappedBody, httpGet, UpstreamError } from '../http/httpGet';
@@ -31,16 +31,16 @@ interface Sources {
   sandbox: SandboxOptions;
 }
 
-/** A changelog parsed in the sandbox, with its bytes as published and where it came from. */
-type Parsed = Extract<ParsedText, { outcome: 'found' }> & { raw: Buffer; foundIn: string };
+/** A changelog parsed in the sandbox: the file as published, the parsed changelog's JSON, and where it came from. */
+type Parsed = Found & { raw: Buffer; parsedJson: Buffer; foundIn: string };
 
-/** `sent`: the bytes given to the sandbox, for a file parsed on its own; an archive's changelog comes back with its own. */
+/** `sent`: the file given to the sandbox, for a file parsed on its own; an archive's changelog comes back with its own. */
 function accept(result: CrawlArchiveResult | ParsedText, foundIn: string, sent?: Buffer): Parsed | null {
-  if (result.outcome === 'rejected') throw new ArchiveRejectedError(result.message, result.reason);
-  if (result.outcome !== 'found') return null;
-  const raw = 'raw' in result ? Buffer.from(result.raw, 'base64') : sent;
-  if (!raw) throw new Error(`the bytes of ${result.fileName} are missing`);
-  return { ...result, raw, foundIn };
+  const { value } = result;
+  if (value.outcome === 'rejected') throw new ArchiveRejectedError(value.message, value.reason);
+  if (value.outcome !== 'found') return null;
+  const { raw, parsedJson } = changelogBytes(new WithBytes(value, result.bytes));
+  return { ...value, raw: sent ?? raw, parsedJson, foundIn };
 }
 
 function forgeOf(config: Config): ForgeConfig | null {
@@ -83,7 +83,7 @@ async function fromArchive(release: ResolvedRelease, { config, forge, signal, sa
     },
     sandbox,
   );
-  return accept(value, value.outcome === 'found' ? `archive:${value.fileName}` : 'archive');
+  return accept(value, value.value.outcome === 'found' ? `archive:${value.value.fileName}` : 'archive');
 }
 
 async function fromDeclaredLink(release: ResolvedRelease, { config, forge, signal }: Sources): Promise<FoundChangelog | null> {
@@ -184,14 +184,15 @@ export async function fetchChangelog(config: Config, pool: Pool, release: Resolv
   if (!found) return null;
   const waiting = { ...(heartbeat && { onWait: heartbeat }), ...(signal && { signal }) };
   const rawSha256 = await whileDatabaseDown(() => storeBlob(pool, found.raw, 'text/plain'), waiting);
-  const parsedSha256 = await whileDatabaseDown(() => storeBlob(pool, Buffer.from(JSON.stringify(found.parsed)), 'application/json'), waiting);
+  // Stored as the sandbox wrote it: the crawl never parses the changelog's JSON.
+  const parsedSha256 = await whileDatabaseDown(() => storeBlob(pool, found.parsedJson, 'application/json'), waiting);
   return {
     fileName: found.fileName,
     foundIn: found.foundIn,
-    sourceUrl: found.parsed.sourceUrl,
+    sourceUrl: found.sourceUrl,
     format: found.format,
     rawSha256,
     parsedSha256,
-    entryCount: found.parsed.entries.length,
+    entryCount: found.entryCount,
   };
 }

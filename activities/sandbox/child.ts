@@ -15,6 +15,7 @@ import {
   type Envelope,
   type SandboxRequest,
   type TaskRegistry,
+  WithBytes,
 } from './protocol';
 
 const MAX_MESSAGE_LENGTH = 2_000;
@@ -38,8 +39,8 @@ export function serve(tasks: TaskRegistry): void {
   let state: State = { kind: 'request' };
   /** The length read from a frame header whose body has not fully arrived yet. */
   let pending: number | undefined;
-  /** Replies to the task running now; undefined between tasks. */
-  let current: ((envelope: (usage: ChildUsage) => Envelope) => void) | undefined;
+  /** Replies to the task running now, with the bytes of a WithBytes result; undefined between tasks. */
+  let current: ((envelope: (usage: ChildUsage) => Envelope, bytes?: Buffer) => void) | undefined;
 
   const fail = (err: unknown): void => {
     if (!current) process.exit(1);
@@ -83,10 +84,14 @@ export function serve(tasks: TaskRegistry): void {
     const before = process.cpuUsage();
     const started = performance.now();
     let replied = false;
-    current = (envelope) => {
+    current = (envelope, bytes) => {
       if (replied) return;
       replied = true;
       out.write(frame(envelope(usage(started, before))));
+      if (bytes?.length) {
+        out.write(frameHeader(bytes.length));
+        out.write(bytes);
+      }
     };
     const run = Object.hasOwn(tasks, request.task) ? tasks[request.task] : undefined;
     Promise.resolve()
@@ -95,7 +100,10 @@ export function serve(tasks: TaskRegistry): void {
         return run(request.params as never, input);
       })
       .then(
-        (value: unknown) => current?.((u) => ({ ok: true, value, usage: u })),
+        (value: unknown) =>
+          value instanceof WithBytes
+            ? current?.((u) => ({ ok: true, value: value.value, bytes: value.bytes.length, usage: u }), value.bytes)
+            : current?.((u) => ({ ok: true, value, usage: u })),
         (err: unknown) => current?.((u) => ({ ok: false, error: describe(err), usage: u })),
       )
       .finally(() => {

@@ -1,12 +1,14 @@
 // The untrusted half of a crawl: from a release's archive bytes to its chosen changelog, raw and parsed. Runs
-// inside the sandbox; everything it returns is small, plain data.
+// inside the sandbox. What it finds comes back as bytes ready to store: the file as published and the parsed
+// changelog's JSON, which the crawl stores as they are, without parsing them.
 import type { Readable } from 'node:stream';
 import { chooseChangelog, isChangelogName } from '../../changelog/find';
 import type * as Parse from '../../changelog/parse';
-import type { ChangelogFormat, ParsedChangelog } from '../../changelog/types';
+import type { ChangelogFormat } from '../../changelog/types';
 import { decodeText } from '../archive/decodeText';
 import { readRootFiles } from '../archive/readRootFiles';
 import { ArchiveRejectedError, type ArchiveKind } from '../archive/types';
+import { WithBytes } from './protocol';
 
 export interface CrawlArchiveLimits {
   /** Compressed bytes read from the archive. */
@@ -30,17 +32,19 @@ export interface CrawlArchiveParams {
   sourceUrlBase: string | null;
 }
 
-export type CrawlArchiveResult =
-  | { outcome: 'not-found' }
-  | {
-      outcome: 'found';
-      fileName: string;
-      format: ChangelogFormat;
-      /** The chosen file's bytes as published, base64. */
-      raw: string;
-      parsed: ParsedChangelog;
-    }
-  | Rejected;
+/**
+ * A changelog found and parsed. Its bytes (`WithBytes.bytes`) are the file as published, `rawBytes` of them, then
+ * the ParsedChangelog as JSON: see changelogBytes.
+ */
+export interface Found {
+  outcome: 'found';
+  fileName: string;
+  format: ChangelogFormat;
+  sourceUrl: string | null;
+  entryCount: number;
+  /** 0 where the caller sent the file (parseText) and has it already. */
+  rawBytes: number;
+}
 
 interface Rejected {
   outcome: 'rejected';
@@ -48,8 +52,16 @@ interface Rejected {
   message: string;
 }
 
-/** A decoded and parsed changelog, without its bytes: whoever sent them has them already. */
-export type ParsedText = { outcome: 'found'; fileName: string; format: ChangelogFormat; parsed: ParsedChangelog } | Rejected;
+export type CrawlArchiveResult = WithBytes<{ outcome: 'not-found' } | Found | Rejected>;
+
+/** A decoded and parsed changelog file. */
+export type ParsedText = WithBytes<Found | Rejected>;
+
+/** The file as published (empty for parseText) and the parsed changelog's JSON, out of a found result's bytes. */
+export function changelogBytes(found: WithBytes<Found>): { raw: Buffer; parsedJson: Buffer } {
+  const { bytes, value } = found;
+  return { raw: bytes.subarray(0, value.rawBytes), parsedJson: bytes.subarray(value.rawBytes) };
+}
 
 export async function crawlArchive(params: CrawlArchiveParams, archive: Readable): Promise<CrawlArchiveResult> {
   const { limits } = params;
@@ -66,19 +78,18 @@ export async function crawlArchive(params: CrawlArchiveParams, archive: Readable
       wanted: (path) => isChangelogName(path),
     }));
   } catch (err) {
-    if (err instanceof ArchiveRejectedError) return rejected(err.reason, err.message);
+    if (err instanceof ArchiveRejectedError) return noBytes(rejected(err.reason, err.message));
     throw err;
   }
   const candidates = files.filter((f) => isChangelogName(f.path) && !f.oversized);
   const chosen = chooseChangelog(candidates, { maxBytes: limits.maxChangelogBytes });
   if (!chosen) {
     const oversized = files.find((f) => f.oversized);
-    if (!oversized) return { outcome: 'not-found' };
-    return rejected('file-size', `${oversized.path} is ${oversized.size} bytes, over the limit of ${limits.maxChangelogBytes}`);
+    if (!oversized) return noBytes({ outcome: 'not-found' });
+    return noBytes(rejected('file-size', `${oversized.path} is ${oversized.size} bytes, over the limit of ${limits.maxChangelogBytes}`));
   }
-  const result = parseChosen(chosen.content, chosen.path, params.sourceUrlBase === null ? null : params.sourceUrlBase + chosen.path, params);
   // Only this side has the file's bytes, to send back to be stored.
-  return result.outcome === 'found' ? { ...result, raw: chosen.content.toString('base64') } : result;
+  return parseChosen(chosen.content, chosen.path, params.sourceUrlBase === null ? null : params.sourceUrlBase + chosen.path, params, true);
 }
 
 /** Decodes and parses a chosen changelog: the part every source (archive, link, repository) shares. */
@@ -87,9 +98,10 @@ export function parseChosen(
   fileName: string,
   sourceUrl: string | null,
   params: { knownVersions: readonly string[]; limits: Pick<CrawlArchiveLimits, 'maxLineLength' | 'maxEntries'> },
+  withRaw: boolean,
 ): ParsedText {
   const decoded = decodeText(content, { maxLineLength: params.limits.maxLineLength });
-  if ('error' in decoded) return rejected('malformed', `${fileName}: ${decoded.message}`);
+  if ('error' in decoded) return noBytes(rejected('malformed', `${fileName}: ${decoded.message}`));
   // Loaded only when there is a changelog to parse: the renderer's start-up is half the cost of starting a child
   // (~20 ms), and most archives are rejected or have no changelog.
   const { parseChangelog } = require('../../changelog/parse') as typeof Parse;
@@ -99,7 +111,13 @@ export function parseChosen(
     knownVersions: params.knownVersions,
     maxEntries: params.limits.maxEntries,
   });
-  return { outcome: 'found', fileName, format: parsed.format, parsed };
+  const raw = withRaw ? content : Buffer.alloc(0);
+  const found: Found = { outcome: 'found', fileName, format: parsed.format, sourceUrl: parsed.sourceUrl, entryCount: parsed.entries.length, rawBytes: raw.length };
+  return new WithBytes(found, Buffer.concat([raw, Buffer.from(JSON.stringify(parsed))]));
+}
+
+function noBytes<T>(value: T): WithBytes<T> {
+  return new WithBytes(value, Buffer.alloc(0));
 }
 
 function rejected(reason: ArchiveRejectedError['reason'], message: string): Rejected {

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { crawlArchive, type CrawlArchiveParams } from './crawlArchive';
+import type { ParsedChangelog } from '../../changelog/types';
+import { changelogBytes, crawlArchive, type CrawlArchiveParams, type CrawlArchiveResult, type Found, type ParsedText } from './crawlArchive';
+import { WithBytes } from './protocol';
 import { runSandboxed } from './runSandboxed';
 
 jest.setTimeout(30_000);
@@ -53,19 +55,39 @@ const npmPackage = (changelog: string | Buffer) =>
     { name: 'package/CHANGELOG.md', content: changelog },
   ]);
 
+/** A found result's parts: its description, the file as published and the parsed changelog. */
+function foundIn(result: CrawlArchiveResult | ParsedText): { found: Found; raw: Buffer; parsed: ParsedChangelog } {
+  const found = result.value;
+  if (found.outcome !== 'found') throw new Error(`expected found, got ${JSON.stringify(found)}`);
+  const { raw, parsedJson } = changelogBytes(new WithBytes(found, result.bytes));
+  return { found, raw, parsed: JSON.parse(parsedJson.toString('utf8')) as ParsedChangelog };
+}
+
 describe('crawlArchive', () => {
   it('finds and parses the CHANGELOG.md of an npm tarball, in the sandbox', async () => {
-    const { value } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(CHANGELOG) });
-    if (value.outcome !== 'found') throw new Error(`expected found, got ${JSON.stringify(value)}`);
-    expect(value.fileName).toBe('CHANGELOG.md');
-    expect(value.format).toBe('markdown');
-    expect(Buffer.from(value.raw, 'base64').toString()).toBe(CHANGELOG);
-    expect(value.parsed.sourceUrl).toBe('https://example.test/demo/blob/HEAD/CHANGELOG.md');
-    expect(value.parsed.entries.map((e) => [e.version, e.date])).toEqual([
+    const { value: result } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(CHANGELOG) });
+    const { found, raw, parsed } = foundIn(result);
+    expect(result).toBeInstanceOf(WithBytes);
+    expect(found).toMatchObject({ fileName: 'CHANGELOG.md', format: 'markdown', sourceUrl: 'https://example.test/demo/blob/HEAD/CHANGELOG.md', entryCount: 2 });
+    expect(raw.toString()).toBe(CHANGELOG);
+    expect(parsed.sourceUrl).toBe(found.sourceUrl);
+    expect(parsed.entries.map((e) => [e.version, e.date])).toEqual([
       ['1.1.0', '2026-03-02'],
       ['1.0.0', '2026-01-15'],
     ]);
-    expect(value.parsed.entries[0]?.html).toContain('<li>');
+    expect(parsed.entries[0]?.html).toContain('<li>');
+  });
+
+  it('parses a changelog file without sending the file back (parseText)', async () => {
+    const bytes = Buffer.from(CHANGELOG);
+    const { value: result } = await runSandboxed('parseText', {
+      params: { fileName: 'CHANGELOG.md', sourceUrl: null, knownVersions: [], limits: params.limits },
+      bytes,
+    });
+    const { found, raw, parsed } = foundIn(result);
+    expect(found.rawBytes).toBe(0);
+    expect(raw.length).toBe(0);
+    expect(parsed.entries.map((e) => e.version)).toEqual(['1.1.0', '1.0.0']);
   });
 
   it('gives the same result in the sandbox as in this process', async () => {
@@ -77,7 +99,7 @@ describe('crawlArchive', () => {
 
   it('returns not-found for a package without a changelog', async () => {
     const tgz = await tgzOf([{ name: 'package/package.json', content: '{}' }]);
-    expect(await crawlArchive(params, Readable.from([tgz]))).toEqual({ outcome: 'not-found' });
+    expect((await crawlArchive(params, Readable.from([tgz]))).value).toEqual({ outcome: 'not-found' });
   });
 
   it('ignores a changelog that is a symlink', async () => {
@@ -85,26 +107,26 @@ describe('crawlArchive', () => {
       { name: 'package/package.json', content: '{}' },
       { name: 'package/CHANGELOG.md', content: '', type: 'symlink' },
     ]);
-    expect(await crawlArchive(params, Readable.from([tgz]))).toEqual({ outcome: 'not-found' });
+    expect((await crawlArchive(params, Readable.from([tgz]))).value).toEqual({ outcome: 'not-found' });
   });
 
   it('rejects a binary changelog as a result, not a crash', async () => {
     const binary = Buffer.concat([Buffer.from('\u0000\u0001ELF'), Buffer.alloc(500, 0)]);
     const { value } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(binary) });
-    expect(value).toEqual({ outcome: 'rejected', reason: 'malformed', message: expect.stringMatching(/CHANGELOG\.md: looks binary/) });
+    expect(value.value).toEqual({ outcome: 'rejected', reason: 'malformed', message: expect.stringMatching(/CHANGELOG\.md: looks binary/) });
   });
 
   it('rejects a changelog over maxChangelogBytes', async () => {
     const huge = `## 1.0.0\n${'- change\n'.repeat(200_000)}`;
     const result = await crawlArchive(params, Readable.from([await npmPackage(huge)]));
-    expect(result).toMatchObject({ outcome: 'rejected', reason: 'file-size' });
+    expect(result.value).toMatchObject({ outcome: 'rejected', reason: 'file-size' });
   });
 
   it('cuts lines longer than maxLineLength', async () => {
     const longLine = `## 1.0.0\n- ${'x'.repeat(50_000)}\n${'- more\n'.repeat(20)}`;
     const result = await crawlArchive({ ...params, limits: { ...params.limits, maxLineLength: 1_000 } }, Readable.from([await npmPackage(longLine)]));
-    if (result.outcome !== 'found') throw new Error(`expected found, got ${result.outcome}`);
-    expect(Math.max(...(result.parsed.entries[0]?.body.split('\n').map((l) => l.length) ?? []))).toBeLessThanOrEqual(1_000);
+    const { parsed } = foundIn(result);
+    expect(Math.max(...(parsed.entries[0]?.body.split('\n').map((l) => l.length) ?? []))).toBeLessThanOrEqual(1_000);
   });
 
   it('rejects a gzip bomb in the sandbox once maxUnpackedBytes is crossed', async () => {
@@ -125,12 +147,12 @@ describe('crawlArchive', () => {
       params: { ...params, limits: { ...params.limits, maxUnpackedBytes: 5_000_000 } },
       bytes: bomb,
     });
-    expect(value).toMatchObject({ outcome: 'rejected', reason: 'decompressed-size' });
+    expect(value.value).toMatchObject({ outcome: 'rejected', reason: 'decompressed-size' });
     expect(stats.maxRssBytes).toBeLessThan(200 * 1024 * 1024);
   });
 
   it('rejects random bytes as a malformed archive', async () => {
     const garbage = gzipSync(Buffer.from('not a tar'));
-    expect(await crawlArchive(params, Readable.from([garbage]))).toMatchObject({ outcome: 'rejected', reason: 'malformed' });
+    expect((await crawlArchive(params, Readable.from([garbage]))).value).toMatchObject({ outcome: 'rejected', reason: 'malformed' });
   });
 });

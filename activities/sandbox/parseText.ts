@@ -13,5 +13,5 @@ export interface ParseTextParams {
 export async function parseText(params: ParseTextParams, input: Readable): Promise<ParsedText> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(chunk as Buffer);
-  return parseChosen(Buffer.concat(chunks), params.fileName, params.sourceUrl, params);
+  return parseChosen(Buffer.concat(chunks), params.fileName, params.sourceUrl, params, false);
 }

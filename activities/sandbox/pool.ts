@@ -19,10 +19,11 @@ export interface SpawnOptions {
 
 /** What the task running on a child hears from it. */
 export interface TaskListener {
-  /** The length of the envelope frame now arriving: false refuses it (the child is then killed). */
+  /** The length of the frame now arriving: false refuses it (the child is then killed). */
   onFrameStart(length: number): boolean;
   onBytes(bytes: number): void;
-  onEnvelope(envelope: Buffer): void;
+  /** A whole frame: the envelope, or the bytes of a result that announced them. */
+  onFrame(frame: Buffer): void;
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
@@ -112,7 +113,7 @@ export class SandboxChild {
     }
   }
 
-  /** Cuts fd 3 into envelope frames. Bytes when no task listens mean the child is out of step: it is killed. */
+  /** Cuts fd 3 into frames. Bytes when no task listens mean the child is out of step: it is killed. */
   private receive(chunk: Buffer): void {
     let rest = chunk;
     while (rest.length > 0) {
@@ -139,7 +140,7 @@ export class SandboxChild {
       listener.onBytes(part.length);
       if (frame.received === frame.length) {
         this.frame = undefined;
-        listener.onEnvelope(Buffer.concat(frame.chunks));
+        listener.onFrame(Buffer.concat(frame.chunks));
       }
     }
   }

@@ -3,8 +3,9 @@
 //
 // stdin (parent → child), per task: a request frame (the request as JSON; never empty), then the task's input as
 //                                   data frames of at most MAX_DATA_FRAME_BYTES, then an empty frame for its end.
-// fd 3  (child → parent), per task: one envelope frame (JSON). stdout and stderr carry no protocol, so whatever
-//                                   a library prints cannot corrupt it.
+// fd 3  (child → parent), per task: one envelope frame (JSON), then, where the envelope announces bytes, one
+//                                   frame of them. stdout and stderr carry no protocol, so whatever a library
+//                                   prints cannot corrupt it.
 import type { Readable } from 'node:stream';
 
 /** One task the sandbox can run: a function of its JSON parameters and its input bytes. */
@@ -39,8 +40,21 @@ export interface ChildUsage {
 }
 
 export type Envelope =
-  | { ok: true; value: unknown; usage: ChildUsage }
+  /** `bytes`: the result is a WithBytes, whose bytes (this many) follow in a frame of their own when not empty. */
+  | { ok: true; value: unknown; bytes?: number; usage: ChildUsage }
   | { ok: false; error: { name: string; message: string }; usage: ChildUsage };
+
+/**
+ * A task result with bytes beside its JSON value. The bytes cross the pipe as they are, in a frame after the
+ * envelope, instead of being escaped into its JSON and parsed back; a caller gets a WithBytes either way, from a
+ * sandbox or from calling the task in this process.
+ */
+export class WithBytes<T> {
+  constructor(
+    readonly value: T,
+    readonly bytes: Buffer,
+  ) {}
+}
 
 /** The child's file descriptor that carries the envelopes. */
 export const RESULT_FD = 3;

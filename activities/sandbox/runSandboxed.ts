@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { childScript } from './bundle';
 import { residentBytes } from './childCommand';
 import { acquireChild, mayServeAgain } from './pool';
-import { encodeRequest, END_OF_INPUT, frameHeader, MAX_DATA_FRAME_BYTES, type Envelope, type ParamsOf, type ResultOf, type TaskRegistry } from './protocol';
+import { encodeRequest, END_OF_INPUT, frameHeader, MAX_DATA_FRAME_BYTES, WithBytes, type Envelope, type ParamsOf, type ResultOf, type TaskRegistry } from './protocol';
 import { SandboxError, type SandboxFailureReason, type SandboxStats } from './SandboxError';
 import type { tasks } from './tasks';
 
@@ -136,6 +136,8 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
     // Errors that are not the sandbox's: the input source failing, or the progress callback throwing.
     let callerError: { error: unknown } | undefined;
     let envelope: Envelope | undefined;
+    /** The frame of bytes a WithBytes result announced, once it has arrived. */
+    let resultBytes: Buffer | undefined;
     let waitingSince: number | undefined;
     let lastProgress = started;
     const source = input.bytes && !(input.bytes instanceof Uint8Array) ? input.bytes : undefined;
@@ -214,30 +216,43 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
     const fromChild = (envelope: Envelope): SandboxRun<unknown> => {
       stats.maxRssBytes = Math.max(stats.maxRssBytes, envelope.usage.maxRssBytes);
       stats.cpuMs = envelope.usage.cpuMs;
-      if (envelope.ok) return { value: envelope.value, stats };
-      throw new SandboxError('task-error', `${envelope.error.name}: ${envelope.error.message}`, stats);
+      if (!envelope.ok) throw new SandboxError('task-error', `${envelope.error.name}: ${envelope.error.message}`, stats);
+      if (envelope.bytes === undefined) return { value: envelope.value, stats };
+      const attached = envelope.bytes === 0 ? Buffer.alloc(0) : resultBytes;
+      if (!attached) throw new SandboxError('crashed', `the sandbox announced ${envelope.bytes} bytes of result and ended without them`, stats);
+      return { value: new WithBytes(envelope.value, attached), stats };
     };
+    /** Whether the result is complete: an envelope announcing bytes waits for their frame. */
+    const complete = (envelope: Envelope): boolean => !announced(envelope) || resultBytes !== undefined;
 
     child.attach({
       onFrameStart: (length) => {
-        if (length > maxOutputBytes) {
-          kill('output-too-large', `the sandbox tried to send back ${length} bytes, over the limit of ${maxOutputBytes}`);
+        if (stats.outputBytes + length > maxOutputBytes) {
+          kill('output-too-large', `the sandbox tried to send back ${stats.outputBytes + length} bytes, over the limit of ${maxOutputBytes}`);
           return false;
         }
         return true;
       },
-      onBytes: (bytes) => {
-        stats.outputBytes += bytes;
+      onBytes: (count) => {
+        stats.outputBytes += count;
       },
-      onEnvelope: (bytes) => {
-        try {
-          envelope = JSON.parse(bytes.toString('utf8')) as Envelope;
-        } catch {
-          kill('crashed', 'the sandbox sent back a result that is not JSON');
-          return;
+      onFrame: (frame) => {
+        if (envelope && !complete(envelope)) {
+          if (frame.length !== announced(envelope)) {
+            kill('crashed', `the sandbox sent back ${frame.length} bytes of result, not the ${announced(envelope)} it announced`);
+            return;
+          }
+          resultBytes = frame;
+        } else {
+          try {
+            envelope = JSON.parse(frame.toString('utf8')) as Envelope;
+          } catch {
+            kill('crashed', 'the sandbox sent back a result that is not JSON');
+            return;
+          }
         }
         const result = envelope;
-        if (killed || callerError) return;
+        if (killed || callerError || !complete(result)) return;
         settle(() => fromChild(result), mayServeAgain(child, result, policy));
       },
       onExit: (code, exitSignal) => {
@@ -275,6 +290,11 @@ function runChild(script: string, task: string, input: SandboxInput<unknown>, op
       if (!settled && !(err instanceof InputClosed)) failFromOutside(err);
     });
   });
+}
+
+/** The bytes an envelope says follow it in a frame of their own. */
+function announced(envelope: Envelope): number {
+  return envelope.ok ? (envelope.bytes ?? 0) : 0;
 }
 
 function failure(reason: SandboxFailureReason, message: string, stats: SandboxStats): never {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retireIdleChildren } from './pool';
+import { WithBytes } from './protocol';
 import { createSandbox } from './runSandboxed';
 import { SandboxError } from './SandboxError';
 import type { tasks } from './fixtures/testTasks';
@@ -145,6 +146,11 @@ describe('runSandboxed: an input that kills its sandbox leaves the parent servin
     }
   });
 
+  it('counts the bytes of a WithBytes result against maxOutputBytes', async () => {
+    const err = await failure(sandbox.run('withBytes', { params: { text: 'x', size: 2_000_000 } }, { maxOutputBytes: 1_000_000 }));
+    expect(err.reason).toBe('output-too-large');
+  });
+
   it('reports a crash by signal as crashed', async () => {
     const err = await failure(sandbox.run('exitAbruptly', { params: undefined as never }));
     expect(err.reason).toBe('crashed');
@@ -161,6 +167,18 @@ describe('runSandboxed: an input that kills its sandbox leaves the parent servin
 
 describe('runSandboxed: children serve several tasks, within bounds', () => {
   beforeEach(() => retireIdleChildren());
+
+  it('sends the bytes of a WithBytes result beside its value, and the child serves on', async () => {
+    const first = await sandbox.run('withBytes', { params: { text: 'a', size: 200_000 } });
+    expect(first.value).toBeInstanceOf(WithBytes);
+    expect(first.value.value).toEqual({ text: 'a' });
+    expect(first.value.bytes).toEqual(Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 256)));
+    const empty = await sandbox.run('withBytes', { params: { text: 'b', size: 0 } });
+    expect(empty.value.bytes.length).toBe(0);
+    const next = await sandbox.run('echo', { params: { text: 'after' } });
+    expect(next.value.text).toBe('after');
+    expect(new Set([first.stats.pid, empty.stats.pid, next.stats.pid]).size).toBe(1);
+  });
 
   it('runs the next task in the child that completed the last one', async () => {
     const first = await sandbox.run('echo', { params: { text: 'one' } });

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config';
 import { crawlArchive, type CrawlArchiveParams, type CrawlArchiveResult, type ParsedText } from '../../activities/sandbox/crawlArchive';
 import { parseText, type ParseTextParams } from '../../activities/sandbox/parseText';
-import { sandbox, type SandboxOptions } from '../../activities/sandbox';
+import { sandbox, type SandboxOptions, WithBytes } from '../../activities/sandbox';
 import { DEFAULT_TASKS_PER_CHILD } from '../../activities/sandbox/runSandboxed';
 import { liveChildren, retireIdleChildren } from '../../activities/sandbox/pool';
 
@@ -227,7 +227,10 @@ function report(passes: Pass[], archives: Archive[]): void {
     const wallPerCrawl = p.totalMs / p.crawls.length;
     const childRss = p.crawls.flatMap((c) => (c.childRssBytes ? [c.childRssBytes] : [])).sort((a, b) => a - b);
     const outcomes = new Map<string, number>();
-    for (const c of p.crawls) outcomes.set(c.result.outcome, (outcomes.get(c.result.outcome) ?? 0) + 1);
+    for (const c of p.crawls) {
+      const outcome = c.result instanceof WithBytes ? c.result.value.outcome : c.result.outcome;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
     return {
       mode: p.label,
       crawls: p.crawls.length,
