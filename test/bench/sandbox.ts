@@ -62,11 +62,20 @@ function loadCorpus(): Archive[] {
 
 interface Crawl {
   ms: number;
-  result: CrawlArchiveResult | ParsedText | { outcome: 'error'; message: string };
+  result: CrawlArchiveResult | ParsedText | { outcome: string; message?: string };
   childRssBytes?: number;
   childCpuMs?: number;
   /** Whether the crawl started a child (a sandboxed crawl that is not a child's first has it false). */
   newChild?: boolean;
+}
+
+/** A pass with its results cut to their outcomes, to be kept while more passes run. */
+function outcomesOnly(p: Pass): Pass {
+  return { ...p, crawls: p.crawls.map((c) => ({ ...c, result: { outcome: outcomeOf(c.result) } })) };
+}
+
+function outcomeOf(result: Crawl['result']): string {
+  return result instanceof WithBytes ? result.value.outcome : result.outcome;
 }
 
 interface Pass {
@@ -82,7 +91,9 @@ interface Pass {
 
 /**
  * Runs `crawl` over every archive, `rounds` times over, with `concurrency` at a time, sampling this process's RSS
- * meanwhile. Several rounds are what a long-running worker sees: children started once, and warm.
+ * meanwhile. Several rounds are what a long-running worker sees: children started once, and warm. Only the first
+ * round's results are kept whole (to compare modes), the rest only by outcome: thousands of results held at once
+ * would load the garbage collector of this process as no worker's is.
  */
 async function pass(
   label: string,
@@ -104,7 +115,8 @@ async function pass(
     Array.from({ length: concurrency }, async () => {
       while (next < archives.length) {
         const i = next++;
-        crawls[i] = await crawl(archives[i] as Archive);
+        const done = await crawl(archives[i] as Archive);
+        crawls[i] = i < corpusArchives.length ? done : { ...done, result: { outcome: outcomeOf(done.result) } };
       }
     }),
   );
@@ -182,12 +194,12 @@ async function steadyState(
   const tasksPerChild = options.maxTasksPerChild ?? DEFAULT_TASKS_PER_CHILD;
   retireIdleChildren();
   while (liveChildren().length > 0) await sleep(10);
-  const early = await pass('a new child', items, 1, sandboxedTask, rounds.early, true);
+  const early = outcomesOnly(await pass('a new child', items, 1, sandboxedTask, rounds.early, true));
   const pairs: { local: Pass; boxed: Pass }[] = [];
   for (let i = 0; i < BLOCKS; i++) {
     const local = await pass('in-process', items, 1, inProcessTask, rounds.block, true);
     const boxed = await pass('warm child', items, 1, sandboxedTask, rounds.block, i < BLOCKS - 1);
-    pairs.push({ local, boxed });
+    pairs.push({ local: outcomesOnly(local), boxed: outcomesOnly(boxed) });
   }
   const restarted = pairs.reduce((n, { boxed }) => n + boxed.crawls.filter((c) => c.newChild).length, 0);
   const cpu = (p: Pass) => p.treeCpuMs / p.crawls.length;
@@ -228,7 +240,7 @@ function report(passes: Pass[], archives: Archive[]): void {
     const childRss = p.crawls.flatMap((c) => (c.childRssBytes ? [c.childRssBytes] : [])).sort((a, b) => a - b);
     const outcomes = new Map<string, number>();
     for (const c of p.crawls) {
-      const outcome = c.result instanceof WithBytes ? c.result.value.outcome : c.result.outcome;
+      const outcome = outcomeOf(c.result);
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
     return {
@@ -277,6 +289,16 @@ async function main(): Promise<void> {
     await parsePath(options);
     return;
   }
+  await crawlModes(archives, options);
+  // The warm-child blocks must not be cut short by the tasks-per-child limit: it is applied in the arithmetic.
+  await steadyState('crawl', archives, inProcess, sandboxed({ ...options, maxTasksPerChild: 1_000_000 }), { early: ROUNDS, block: 1 }, options);
+  await parsePath(options);
+  console.log(`load average at the end: ${loadavg().map((l) => fixed(l)).join(' ')}`);
+  console.log(`parent peak RSS over the whole run: ${fixed((process.resourceUsage().maxRSS * 1024) / MB, 0)} MB`);
+}
+
+/** The table of crawl modes; nothing of it is kept once it is printed. */
+async function crawlModes(archives: Archive[], options: SandboxOptions): Promise<void> {
   const perCrawl = { ...options, maxTasksPerChild: 1 };
   const passes = [
     await pass('in-process', archives, 1, inProcess, ROUNDS),
@@ -285,11 +307,6 @@ async function main(): Promise<void> {
     await pass('sandbox, reused, concurrency 2', archives, 2, sandboxed(options), ROUNDS),
   ];
   report(passes, archives);
-  // The warm-child blocks must not be cut short by the tasks-per-child limit: it is applied in the arithmetic.
-  await steadyState('crawl', archives, inProcess, sandboxed({ ...options, maxTasksPerChild: 1_000_000 }), { early: ROUNDS, block: 1 }, options);
-  await parsePath(options);
-  console.log(`load average at the end: ${loadavg().map((l) => fixed(l)).join(' ')}`);
-  console.log(`parent peak RSS over the whole run: ${fixed((process.resourceUsage().maxRSS * 1024) / MB, 0)} MB`);
 }
 
 /**
