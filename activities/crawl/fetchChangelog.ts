@@ -8,7 +8,7 @@ import { chooseChangelog, isChangelogName } from '../../changelog';
 import type { Config } from '../../infra/config';
 import type { ChangelogRef } from '../../workflows/types';
 import { ArchiveRejectedError } from '../archive/types';
-import { changelogBytes, type CrawlArchiveResult, type Found, type ParsedText, runSandboxed, type SandboxOptions, WithBytes } from '../sandbox';
+import { changelogBytes, type CrawlArchiveResult, type Found, type ParsedText, runSandboxed, type SandboxOptions } from '../sandbox';
 import { storeBlob } from '../eventStore/blobs';
 import { whileDatabaseDown } from '../eventStore/whileDatabaseDown';
 import { cappedBody, httpGet, UpstreamError } from '../http/httpGet';
@@ -39,7 +39,7 @@ function accept(result: CrawlArchiveResult | ParsedText, foundIn: string, sent?:
   const { value } = result;
   if (value.outcome === 'rejected') throw new ArchiveRejectedError(value.message, value.reason);
   if (value.outcome !== 'found') return null;
-  const { raw, parsedJson } = changelogBytes(new WithBytes(value, result.bytes));
+  const { raw, parsedJson } = changelogBytes(value, result.bytes);
   return { ...value, raw: sent ?? raw, parsedJson, foundIn };
 }
 

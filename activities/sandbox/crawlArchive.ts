@@ -58,9 +58,8 @@ export type CrawlArchiveResult = WithBytes<{ outcome: 'not-found' } | Found | Re
 export type ParsedText = WithBytes<Found | Rejected>;
 
 /** The file as published (empty for parseText) and the parsed changelog's JSON, out of a found result's bytes. */
-export function changelogBytes(found: WithBytes<Found>): { raw: Buffer; parsedJson: Buffer } {
-  const { bytes, value } = found;
-  return { raw: bytes.subarray(0, value.rawBytes), parsedJson: bytes.subarray(value.rawBytes) };
+export function changelogBytes(found: Found, bytes: Buffer): { raw: Buffer; parsedJson: Buffer } {
+  return { raw: bytes.subarray(0, found.rawBytes), parsedJson: bytes.subarray(found.rawBytes) };
 }
 
 export async function crawlArchive(params: CrawlArchiveParams, archive: Readable): Promise<CrawlArchiveResult> {
@@ -111,9 +110,10 @@ export function parseChosen(
     knownVersions: params.knownVersions,
     maxEntries: params.limits.maxEntries,
   });
-  const raw = withRaw ? content : Buffer.alloc(0);
-  const found: Found = { outcome: 'found', fileName, format: parsed.format, sourceUrl: parsed.sourceUrl, entryCount: parsed.entries.length, rawBytes: raw.length };
-  return new WithBytes(found, Buffer.concat([raw, Buffer.from(JSON.stringify(parsed))]));
+  const json = Buffer.from(JSON.stringify(parsed));
+  const rawBytes = withRaw ? content.length : 0;
+  const found: Found = { outcome: 'found', fileName, format: parsed.format, sourceUrl: parsed.sourceUrl, entryCount: parsed.entries.length, rawBytes };
+  return new WithBytes(found, withRaw ? Buffer.concat([content, json]) : json);
 }
 
 function noBytes<T>(value: T): WithBytes<T> {

@@ -59,7 +59,7 @@ const npmPackage = (changelog: string | Buffer) =>
 function foundIn(result: CrawlArchiveResult | ParsedText): { found: Found; raw: Buffer; parsed: ParsedChangelog } {
   const found = result.value;
   if (found.outcome !== 'found') throw new Error(`expected found, got ${JSON.stringify(found)}`);
-  const { raw, parsedJson } = changelogBytes(new WithBytes(found, result.bytes));
+  const { raw, parsedJson } = changelogBytes(found, result.bytes);
   return { found, raw, parsed: JSON.parse(parsedJson.toString('utf8')) as ParsedChangelog };
 }
 

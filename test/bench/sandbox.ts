@@ -27,8 +27,8 @@ const MB = 1024 * 1024;
 const ROUNDS = Number(flags.rounds);
 /** In-process and warm-child blocks, taken in turns. */
 const BLOCKS = 7;
-/** Not in infra/config.ts yet; the crawl's line limit. */
-const MAX_LINE_LENGTH = 10_000;
+// Limits come from the one place configuration is read; the registry URL is not used here.
+const { limits } = loadConfig({ ...process.env, NPM_REGISTRY_URL: process.env.NPM_REGISTRY_URL ?? 'http://127.0.0.1:9' });
 
 interface Archive {
   name: string;
@@ -37,8 +37,6 @@ interface Archive {
 }
 
 function loadCorpus(): Archive[] {
-  // Limits come from the one place configuration is read; the registry URL is not used here.
-  const { limits } = loadConfig({ ...process.env, NPM_REGISTRY_URL: process.env.NPM_REGISTRY_URL ?? 'http://127.0.0.1:9' });
   const archives: Archive[] = [];
   for (const dir of readdirSync(corpus).sort()) {
     const tgz = join(corpus, dir, 'package.tgz');
@@ -50,7 +48,7 @@ function loadCorpus(): Archive[] {
       bytes: readFileSync(tgz),
       params: {
         kind: 'npm',
-        limits: { ...limits, maxLineLength: MAX_LINE_LENGTH },
+        limits,
         knownVersions: meta.versions ?? [],
         sourceUrlBase: null,
       },
@@ -320,7 +318,7 @@ async function parsePath(options: SandboxOptions): Promise<void> {
     if (!existsSync(filesDir)) continue;
     for (const fileName of readdirSync(filesDir)) {
       const bytes = readFileSync(join(filesDir, fileName));
-      files.push({ name: `${dir}/${fileName}`, bytes, params: { fileName, sourceUrl: null, knownVersions: [], limits: { maxLineLength: MAX_LINE_LENGTH, maxEntries: 5_000 } } });
+      files.push({ name: `${dir}/${fileName}`, bytes, params: { fileName, sourceUrl: null, knownVersions: [], limits: { maxLineLength: limits.maxLineLength, maxEntries: limits.maxEntries } } });
     }
   }
   const mb = files.reduce((sum, f) => sum + f.bytes.length, 0) / MB;
