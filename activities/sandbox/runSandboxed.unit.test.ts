@@ -149,9 +149,11 @@ describe('runSandboxed: an input that kills its sandbox leaves the parent servin
     }
   });
 
-  it('counts the bytes of a WithBytes result against maxOutputBytes', async () => {
-    const err = await failure(sandbox.run('withBytes', { params: { text: 'x', size: 2_000_000 } }, { maxOutputBytes: 1_000_000 }));
+  it('counts the bytes of a WithBytes result together with its envelope against maxOutputBytes', async () => {
+    // Each frame alone is under the limit; the two together are not.
+    const err = await failure(sandbox.run('withBytes', { params: { text: 'x'.repeat(600_000), size: 600_000 } }, { maxOutputBytes: 1_000_000 }));
     expect(err.reason).toBe('output-too-large');
+    expect(err.message).toMatch(/send back 1200\d{3} bytes, over the limit of 1000000/);
   });
 
   it('reports a crash by signal as crashed', async () => {
