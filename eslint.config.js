@@ -4,6 +4,7 @@ const tseslint = require('typescript-eslint');
 const { builtinModules } = require('node:module');
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const devDependencies = Object.keys(require('./package.json').devDependencies);
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/', 'web/', '**/*.js', '**/*.mjs'] },
@@ -21,13 +22,33 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The production image installs without devDependencies, and ships no tests: product code uses neither.
+    files: ['**/*.ts'],
+    ignores: ['test/**', '**/*.test.ts', '**/fixtures/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: devDependencies.map((name) => ({ name, message: 'a devDependency: product code must run from `npm ci --omit=dev`' })),
+          patterns: [
+            { group: devDependencies.map((name) => `${name}/*`), message: 'a devDependency: product code must run from `npm ci --omit=dev`' },
+            { group: ['**/test', '**/test/**'], message: 'product code must not import test code' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflows must stay deterministic: no Node built-ins, no activity code (types only).
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'workflows must be deterministic: no Node built-ins' })),
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'workflows must be deterministic: no Node built-ins' })),
+            ...devDependencies.map((name) => ({ name, message: 'a devDependency: product code must run from `npm ci --omit=dev`' })),
+          ],
           patterns: [
             {
               group: ['**/activities', '**/activities/**'],

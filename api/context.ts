@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { LogFollower } from '../activities/eventStore/followLog';
+import type { LogFollower } from '../eventStore/followLog';
 import type { Config } from '../infra/config';
 import type { SearchCache } from './searchCache';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createSchema, createYoga, type YogaInitialContext } from 'graphql-yoga';
-import { startLogFollower } from '../activities/eventStore/followLog';
+import { startLogFollower } from '../eventStore/followLog';
 import type { ApiContext, ApiDeps } from './context';
 import { useAliasLimit } from './plugins/useAliasLimit';
 import { useCostLimit } from './plugins/useCostLimit';

@@ -4,8 +4,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chooseChangelog, isChangelogName, parseChangelog } from '../changelog';
 import type { ParsedChangelog } from '../changelog';
-import { decodeText } from '../activities/archive/decodeText';
-import { readRootFiles } from '../activities/archive/readRootFiles';
+import { decodeText } from '../activities/sandbox/child/archive/decodeText';
+import { readRootFiles } from '../activities/sandbox/child/archive/readRootFiles';
 
 const USAGE = `usage: changelogs parse [--json] [--html] [--versions FILE.json | --meta meta.json] FILE...
        changelogs parse --tarball [--json] [--html] ARCHIVE...   (npm .tgz, .gem, sdist .tar.gz)`;

@@ -1,5 +1,5 @@
 // `changelogs projections rebuild`: replays the whole event log into fresh read models and swaps them in.
-import { rebuildProjections } from '../activities/eventStore/rebuildProjections';
+import { rebuildProjections } from '../eventStore/rebuildProjections';
 import { loadConfig } from '../infra/config';
 import { openDatabase } from '../infra/db';
 import { progressBar } from './replay';

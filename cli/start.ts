@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Config, loadConfig } from '../infra/config';
-import type * as Simulators from '../test/simulators';
-import type * as Scenario from '../test/simulators/scenario';
+import type * as Simulators from '../demo';
+import type * as Scenario from '../demo/scenario';
 import type { Pool } from 'pg';
 import { dropDatabase, openDatabase } from '../infra/db';
 import { reportCrawlProgress } from './crawlProgress';
@@ -61,9 +61,9 @@ interface Demo {
 
 /** Offline demo: local simulators of every upstream, fed a steady stream of realistic releases. */
 async function startDemo(config: Config): Promise<Demo> {
-  // Loaded only in demo mode: the simulators live with the tests that also use them.
-  const { startUpstreams } = require('../test/simulators') as typeof Simulators;
-  const { runScenario } = require('../test/simulators/scenario') as typeof Scenario;
+  // Loaded only in demo mode: a live run never loads the simulators.
+  const { startUpstreams } = require('../demo') as typeof Simulators;
+  const { runScenario } = require('../demo/scenario') as typeof Scenario;
   const upstreams = await startUpstreams();
   const scenario = runScenario(upstreams, { perSecond: 2, seed: Date.now() % 100_000 });
   const { discovery } = config;

@@ -1,5 +1,5 @@
 // `changelogs projections rebuild`: the read models replayed from the log equal the live ones.
-import { PROJECTION_TABLES, rebuildProjections, type RebuildProgress } from '../activities/eventStore/rebuildProjections';
+import { PROJECTION_TABLES, rebuildProjections, type RebuildProgress } from '../eventStore/rebuildProjections';
 import { crawlPublished, crawlReleases, recordRelease } from './support/releases';
 import { startStack, type TestStack } from './support/stack';
 

@@ -1,11 +1,11 @@
 // The live stream of crawl results: graphql-ws subscriptions fed by the API's log follower.
-import { appendAndProject } from '../activities/eventStore/appendAndProject';
-import { appendToStream } from '../activities/eventStore/appendToStream';
-import type { NewEvent } from '../activities/eventStore/events';
-import { startLogFollower } from '../activities/eventStore/followLog';
-import { encodeLogCursor } from '../activities/eventStore/logPosition';
-import { readAndFollow } from '../activities/eventStore/readAndFollow';
-import { readLogBatch, readLogHead } from '../activities/eventStore/readLogBatch';
+import { appendAndProject } from '../eventStore/appendAndProject';
+import { appendToStream } from '../eventStore/appendToStream';
+import type { NewEvent } from '../eventStore/events';
+import { startLogFollower } from '../eventStore/followLog';
+import { encodeLogCursor } from '../eventStore/logPosition';
+import { readAndFollow } from '../eventStore/readAndFollow';
+import { readLogBatch, readLogHead } from '../eventStore/readLogBatch';
 import { crawlReleases, versionRange } from './support/releases';
 import { startStack, type TestStack } from './support/stack';
 import { CRAWLS_SUBSCRIPTION, pause, subscribe } from './support/subscriptions';

@@ -1,6 +1,6 @@
 // The orchestration worker is a real process here, killed with SIGKILL while releases stream in.
 import type { ChildProcess } from 'node:child_process';
-import { runScenario } from './simulators/scenario';
+import { runScenario } from '../demo/scenario';
 import { resultCounts, streamOf } from './support/results';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';

@@ -1,7 +1,7 @@
 // Discovery end to end: the npm follower and the RubyGems and PyPI polls notice every release published
 // on the simulated upstreams and crawl each exactly once.
 import { ensureDiscovery } from '../workers/ensureDiscovery';
-import { runScenario } from './simulators/scenario';
+import { runScenario } from '../demo/scenario';
 import { recordHistory } from './support/histories';
 import { resultCounts, streamOf } from './support/results';
 import { startStack, type TestStack } from './support/stack';

@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
-import { npmTarball, tarBuffer } from './simulators/archives';
+import { npmTarball, tarBuffer } from '../demo/archives';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';
 import { gzipWithZeros, noise, TAR_END, tarFile, tarHeader, tarWithSpecialEntry, zipFile } from './support/hostile';
 import { startStack, type TestStack } from './support/stack';

@@ -1,6 +1,6 @@
 // Turns what went wrong in a crawl step into the failure Temporal should act on.
 import { ApplicationFailure } from '@temporalio/activity';
-import { ArchiveRejectedError } from '../archive/types';
+import { ArchiveRejectedError } from '../sandbox/child/archive/types';
 import { FAILURE_TYPES } from '../../workflows/types';
 import { UpstreamError } from '../http/httpGet';
 import { SandboxError, sandboxFailure } from '../sandbox';

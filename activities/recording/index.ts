@@ -1,8 +1,8 @@
 // The orchestration worker's activities: appending crawl results to the event log.
 import type { Pool } from 'pg';
 import type { ChangelogRef, CrawlRef, ReleaseInfo, ReleaseRef } from '../../workflows/types';
-import { appendAndProject } from '../eventStore/appendAndProject';
-import { releaseStreamId } from '../eventStore/events';
+import { appendAndProject } from '../../eventStore/appendAndProject';
+import { releaseStreamId } from '../../eventStore/events';
 
 export interface CrawlResult {
   release: ReleaseRef & Partial<Pick<ReleaseInfo, 'publishedAt' | 'latestVersion' | 'summary'>>;

@@ -24,7 +24,7 @@ export function childScript(tasksModule: string): Promise<string> {
 async function buildChild(tasksModule: string): Promise<string> {
   // Required lazily: esbuild is a build tool, loaded only by processes that run sandboxes.
   const esbuild = require('esbuild') as typeof Esbuild;
-  const serve = path.join(__dirname, 'child.ts');
+  const serve = path.join(__dirname, 'child', 'serve.ts');
   const result = await esbuild.build({
     stdin: {
       contents: `require(${JSON.stringify(serve)}).serve(require(${JSON.stringify(tasksModule)}).tasks);`,

@@ -8,7 +8,7 @@ import { residentBytes } from './childCommand';
 import { acquireChild, mayServeAgain } from './pool';
 import { encodeRequest, END_OF_INPUT, frameHeader, MAX_DATA_FRAME_BYTES, WithBytes, type Envelope, type ParamsOf, type ResultOf, type TaskRegistry } from './protocol';
 import { SandboxError, type SandboxFailureReason, type SandboxStats } from './SandboxError';
-import type { tasks } from './tasks';
+import type { tasks } from './child/tasks';
 
 export interface SandboxOptions {
   /** V8 old-space limit of the child (`--max-old-space-size`). Default 256. */
@@ -85,7 +85,7 @@ export function createSandbox<R extends TaskRegistry>(tasksModule: string, defau
 }
 
 /** The production sandbox: the tasks in ./tasks.ts. */
-export const sandbox = createSandbox<typeof tasks>(path.join(__dirname, 'tasks.ts'));
+export const sandbox = createSandbox<typeof tasks>(path.join(__dirname, 'child', 'tasks.ts'));
 
 export function runSandboxed<K extends keyof typeof tasks & string>(
   task: K,

@@ -1,8 +1,8 @@
 // Subscription.crawls: crawl results from the log, resumable by cursor.
-import type { CrawlFailed, ReleaseCrawled, StoredEvent } from '../../activities/eventStore/events';
-import { decodeLogCursor, encodeLogCursor } from '../../activities/eventStore/logPosition';
-import { readAndFollow } from '../../activities/eventStore/readAndFollow';
-import { logPositionOf } from '../../activities/eventStore/readLogBatch';
+import type { CrawlFailed, ReleaseCrawled, StoredEvent } from '../../eventStore/events';
+import { decodeLogCursor, encodeLogCursor } from '../../eventStore/logPosition';
+import { readAndFollow } from '../../eventStore/readAndFollow';
+import { logPositionOf } from '../../eventStore/readLogBatch';
 import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { fromEnum, toEnum, validName } from './registry';

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type * as Testing from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { HOW_TO_PROVIDE_TEMPORAL, locateOrBuildTemporalCli, TemporalCliNotFoundError } from './locateTemporalCli';
 
@@ -108,6 +108,8 @@ async function spawnCli(cliPath: string, label: string, options: DevServerOption
 async function startSdkDownload(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   try {
+    // Loaded only here: the SDK's download is the last resort, and the crawl and API processes never need it.
+    const { TestWorkflowEnvironment } = require('@temporalio/testing') as typeof Testing;
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download' },

@@ -1,7 +1,7 @@
 // Hostile package archives, built in memory without ever holding what they expand to.
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { tarBuffer } from '../simulators/archives';
+import { tarBuffer } from '../../demo/archives';
 
 const MB = 1024 * 1024;
 

@@ -1,8 +1,8 @@
 // Helpers for API tests: crawl many releases through the real workflows, or record results straight into
 // the event log (for registries whose crawlers are not built yet).
 import type { Pool } from 'pg';
-import { storeBlob } from '../../activities/eventStore/blobs';
-import { releaseStreamId } from '../../activities/eventStore/events';
+import { storeBlob } from '../../eventStore/blobs';
+import { releaseStreamId } from '../../eventStore/events';
 import { createRecordingActivities } from '../../activities/recording';
 import { startCrawl } from '../../api/startCrawl';
 import type { Registry } from '../../workflows/types';

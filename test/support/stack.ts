@@ -11,8 +11,8 @@ import { connectClient } from '../../workers/connect';
 import { createCrawlWorker } from '../../workers/crawl';
 import { createOrchestrationWorker } from '../../workers/orchestration';
 import { ensureDiscovery } from '../../workers/ensureDiscovery';
-import { startUpstreams, type Upstreams } from '../simulators';
-import type { NpmRegistrySimulator } from '../simulators/npmRegistry';
+import { startUpstreams, type Upstreams } from '../../demo';
+import type { NpmRegistrySimulator } from '../../demo/npmRegistry';
 import { requireEnv, testAdminDatabaseUrl } from './env';
 import { createNamespace } from './namespace';
 

@@ -1,5 +1,5 @@
 // The events this system appends. Each is a fact about one release, on the stream `<registry>:<name>@<version>`.
-import type { ChangelogRef, CrawlRef, ReleaseRef } from '../../workflows/types';
+import type { ChangelogRef, CrawlRef, ReleaseRef } from '../workflows/types';
 
 export interface ReleaseCrawled {
   type: 'ReleaseCrawled';

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import type { ParsedChangelog } from '../../changelog/types';
+import type { ParsedChangelog } from '../../../changelog/types';
 import { changelogBytes, crawlArchive, type CrawlArchiveParams, type CrawlArchiveResult, type Found, type ParsedText } from './crawlArchive';
-import { WithBytes } from './protocol';
-import { runSandboxed } from './runSandboxed';
+import { WithBytes } from '../protocol';
+import { runSandboxed } from '../runSandboxed';
 
 jest.setTimeout(30_000);
 

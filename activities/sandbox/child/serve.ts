@@ -1,5 +1,5 @@
 // The sandbox child's main loop: read a request from stdin, run the task on the input frames that follow, write
-// one envelope frame to fd 3, and wait for the next request. Runs only inside the child process (see bundle.ts
+// one envelope frame to fd 3, and wait for the next request. Runs only inside the child process (see ../bundle.ts
 // for how it is built). The parent decides when a child has served enough; the child exits when stdin ends.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -16,7 +16,7 @@ import {
   type SandboxRequest,
   type TaskRegistry,
   WithBytes,
-} from './protocol';
+} from '../protocol';
 
 const MAX_MESSAGE_LENGTH = 2_000;
 

@@ -2,13 +2,13 @@
 // inside the sandbox. What it finds comes back as bytes ready to store: the file as published and the parsed
 // changelog's JSON, which the crawl stores as they are, without parsing them.
 import type { Readable } from 'node:stream';
-import { chooseChangelog, isChangelogName } from '../../changelog/find';
-import type * as Parse from '../../changelog/parse';
-import type { ChangelogFormat } from '../../changelog/types';
-import { decodeText } from '../archive/decodeText';
-import { readRootFiles } from '../archive/readRootFiles';
-import { ArchiveRejectedError, type ArchiveKind } from '../archive/types';
-import { WithBytes } from './protocol';
+import { chooseChangelog, isChangelogName } from '../../../changelog/find';
+import type * as Parse from '../../../changelog/parse';
+import type { ChangelogFormat } from '../../../changelog/types';
+import { decodeText } from './archive/decodeText';
+import { readRootFiles } from './archive/readRootFiles';
+import { ArchiveRejectedError, type ArchiveKind } from './archive/types';
+import { WithBytes } from '../protocol';
 
 export interface CrawlArchiveLimits {
   /** Compressed bytes read from the archive. */
@@ -103,7 +103,7 @@ export function parseChosen(
   if ('error' in decoded) return noBytes(rejected('malformed', `${fileName}: ${decoded.message}`));
   // Loaded only when there is a changelog to parse: the renderer's start-up is half the cost of starting a child
   // (~20 ms), and most archives are rejected or have no changelog.
-  const { parseChangelog } = require('../../changelog/parse') as typeof Parse;
+  const { parseChangelog } = require('../../../changelog/parse') as typeof Parse;
   const parsed = parseChangelog(decoded.text, {
     fileName,
     sourceUrl,

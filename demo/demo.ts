@@ -1,4 +1,4 @@
-// `npx tsx test/simulators/demo.ts [perSecond] [seed]`: every upstream on this machine, printing the variables that
+// `npx tsx demo/demo.ts [perSecond] [seed]`: every upstream on this machine, printing the variables that
 // point a crawler at them, then a steady stream of realistic releases until Ctrl-C.
 import { startUpstreams } from './index';
 import { runScenario } from './scenario';
