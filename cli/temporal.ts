@@ -1,5 +1,5 @@
 // `changelogs temporal`: find or build the Temporal CLI and print its path (.ci/run uses this).
-import { HOW_TO_PROVIDE_TEMPORAL, locateOrBuildTemporalCli } from '../infra/temporal/locateTemporalCli';
+import { HOW_TO_PROVIDE_TEMPORAL, locateOrBuildTemporalCli } from '../infra/temporal/goTools';
 
 export async function run(): Promise<number> {
   const cli = await locateOrBuildTemporalCli();

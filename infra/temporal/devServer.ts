@@ -5,7 +5,7 @@ import net from 'node:net';
 import { Connection } from '@temporalio/client';
 import type * as Testing from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { HOW_TO_PROVIDE_TEMPORAL, locateOrBuildTemporalCli, TemporalCliNotFoundError } from './locateTemporalCli';
+import { HOW_TO_PROVIDE_TEMPORAL, locateOrBuildTemporalCli, TemporalCliNotFoundError } from './goTools';
 
 export interface DevServerOptions {
   /** gRPC port; a free one when omitted. */

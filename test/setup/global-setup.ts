@@ -1,11 +1,48 @@
-// Once per `npm test`: a real Temporal dev server and the workflow bundle, shared by every integration test.
+// Once per `npm test`: a real Temporal server and the workflow bundle, shared by every integration test. The
+// server is the CLI's dev server, or, with CHANGELOGS_TEST_TEMPORAL=postgres, the Temporal server persisting to
+// Postgres (the production shape), in databases of its own that are dropped afterwards.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client } from 'pg';
-import { startDevServer } from '../../infra/temporal/devServer';
+import { dropDatabase } from '../../infra/db';
+import { freePort, startDevServer } from '../../infra/temporal/devServer';
+import { startTemporalServer } from '../../infra/temporal/server';
 import { testAdminDatabaseUrl } from '../support/env';
+
+/** Low, so that long-running workflows continue-as-new during tests. */
+const TEST_DYNAMIC_CONFIG = { 'limit.historyCount.suggestContinueAsNew': 200 };
+
+async function startServer(): Promise<{ address: string; stop(): Promise<void> }> {
+  const kind = process.env.CHANGELOGS_TEST_TEMPORAL ?? 'dev';
+  if (kind === 'dev') return startDevServer({ progress: (line) => console.log(line), dynamicConfig: TEST_DYNAMIC_CONFIG });
+  if (kind !== 'postgres') throw new Error(`CHANGELOGS_TEST_TEMPORAL must be dev or postgres, got "${kind}"`);
+  const id = `changelogs_test_temporal_${process.pid}`;
+  const databases = { main: id, visibility: `${id}_visibility` };
+  const admin = testAdminDatabaseUrl();
+  const server = await startTemporalServer({
+    postgresUrl: admin,
+    databases,
+    port: await freePort(),
+    namespace: 'default',
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'changelogs-temporal-')),
+    historyShards: 4,
+    dynamicConfig: TEST_DYNAMIC_CONFIG,
+    progress: (line) => console.log(line),
+  });
+  return {
+    address: server.address,
+    async stop() {
+      await server.stop();
+      for (const database of Object.values(databases)) {
+        const url = new URL(admin);
+        url.pathname = `/${database}`;
+        await dropDatabase(url.toString());
+      }
+    },
+  };
+}
 
 export default async function globalSetup(): Promise<void> {
   const admin = new Client({ connectionString: testAdminDatabaseUrl() });
@@ -14,11 +51,7 @@ export default async function globalSetup(): Promise<void> {
   });
   await admin.end();
 
-  const server = await startDevServer({
-    progress: (line) => console.log(line),
-    // Low, so that long-running workflows continue-as-new during tests.
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
-  });
+  const server = await startServer();
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
@@ -28,5 +61,5 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.CHANGELOGS_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.CHANGELOGS_TEST_WORKFLOW_BUNDLE = bundlePath;
-  (globalThis as { __temporalDevServer?: typeof server }).__temporalDevServer = server;
+  (globalThis as { __temporalServer?: typeof server }).__temporalServer = server;
 }

@@ -1,5 +1,3 @@
-import type { DevServer } from '../../infra/temporal/devServer';
-
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __temporalDevServer?: DevServer }).__temporalDevServer?.stop();
+  await (globalThis as { __temporalServer?: { stop(): Promise<void> } }).__temporalServer?.stop();
 }

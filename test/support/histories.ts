@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../infra/config';
-import { findTemporalCli } from '../../infra/temporal/locateTemporalCli';
+import { findTemporalCli } from '../../infra/temporal/goTools';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'histories');
 
