@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Registry, ReleaseRef } from '../workflows/types';
-import { type StartedCrawl, startCrawl } from './startCrawl';
+import { type StartProgress, startCrawls } from '../infra/temporal/crawls';
 
 export interface FailedCrawl extends ReleaseRef {
   workflowId: string;
@@ -23,11 +23,7 @@ export async function findFailedCrawls(pool: Pool, filter: { registry?: Registry
   return rows.map((r) => ({ registry: r.registry, name: r.name, version: r.version, workflowId: r.workflow_id, failedAt: r.crawled_at }));
 }
 
-export interface ReplayProgress {
-  done: number;
-  started: number;
-  total: number;
-}
+export type ReplayProgress = StartProgress;
 
 /** Starts a new run of each crawl, a few at a time; returns how many started (a running one is skipped). */
 export async function replayCrawls(
@@ -36,19 +32,5 @@ export async function replayCrawls(
   crawls: FailedCrawl[],
   options: { concurrency?: number; onProgress?: (progress: ReplayProgress) => void } = {},
 ): Promise<number> {
-  const { concurrency = 16, onProgress = () => undefined } = options;
-  let next = 0;
-  let done = 0;
-  let started = 0;
-  const worker = async () => {
-    while (next < crawls.length) {
-      const crawl = crawls[next++]!;
-      const result: StartedCrawl = await startCrawl(temporal, taskQueue, crawl, crawl.workflowId);
-      done += 1;
-      if (result.started) started += 1;
-      onProgress({ done, started, total: crawls.length });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, crawls.length) }, worker));
-  return started;
+  return startCrawls(temporal, taskQueue, crawls, 'requested', { concurrency: 16, ...options });
 }

@@ -2,9 +2,10 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { openDatabase } from '../infra/db';
-import { connectClient, connectWorker } from '../workers/connect';
+import { Client } from '@temporalio/client';
+import { connectWorker } from '../workers/connect';
 import { ensureDiscovery } from '../workers/ensureDiscovery';
-import { createCrawlWorker } from '../workers/crawl';
+import { createCrawlWorkers } from '../workers/crawl';
 import { createOrchestrationWorker } from '../workers/orchestration';
 
 export async function run(args: string[]): Promise<number> {
@@ -18,22 +19,14 @@ export async function run(args: string[]): Promise<number> {
   const pool = await openDatabase(config.databaseUrl, (line) => console.log(line));
   const connection = await connectWorker(config);
   try {
-    const { namespace, taskQueue } = config.temporal;
-    const worker =
-      kind === 'orchestration'
-        ? await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, ...(config.temporal.workflowBundle && { workflowBundle: { codePath: config.temporal.workflowBundle } }) })
-        : await createCrawlWorker({ connection, config, pool, taskQueue });
-    console.log(`${kind} worker polling ${worker.options.taskQueue} (pid ${process.pid})`);
+    const workers = kind === 'orchestration' ? [await createOrchestrationWorker({ connection, config, pool })] : await createCrawlWorkers({ connection, config, pool });
+    console.log(`${kind} worker polling ${workers.map((w) => w.options.taskQueue).join(', ')} (pid ${process.pid})`);
     if (kind === 'orchestration') {
-      const client = await connectClient(config);
-      try {
-        await ensureDiscovery(client, config, pool, (line) => console.log(line));
-      } finally {
-        await client.connection.close();
-      }
+      const client = new Client({ connection, namespace: config.temporal.namespace });
+      await ensureDiscovery(client, config, pool, (line) => console.log(line));
     }
-    // Stops gracefully on SIGINT/SIGTERM.
-    await worker.run();
+    // Each stops gracefully on SIGINT/SIGTERM: it takes no new tasks and finishes those it has.
+    await Promise.all(workers.map((worker) => worker.run()));
     return 0;
   } finally {
     await connection.close();

@@ -42,6 +42,8 @@ export interface RequestCounters {
 export interface FaultInjector {
   /** The next `times` requests matching `match` are answered with `status` instead. */
   failNext(match: RequestMatcher, status: number, options?: FaultOptions): void;
+  /** Requests matching `match` are answered as usual, but only after `ms` (`times` of them; default all). */
+  delay(match: RequestMatcher, ms: number, options?: { times?: number }): void;
 }
 
 export interface SimServer extends RequestCounters, FaultInjector {
@@ -107,6 +109,7 @@ export async function startServer(options: {
   decorate?: (req: SimRequest, response: SimResponse) => Record<string, string | number>;
 }): Promise<SimServer> {
   const faults: Fault[] = [];
+  const delays: { match: RequestMatcher; ms: number; remaining: number }[] = [];
   const hitCounts = new Map<string, number>();
   const log: { method: string; path: string; query: string }[] = [];
 
@@ -129,6 +132,13 @@ export async function startServer(options: {
     }
     const fault = injected(req);
     if (fault) return fault;
+    const delay = delays.find((d) => matches(d.match, req));
+    if (delay) {
+      delay.remaining -= 1;
+      if (delay.remaining <= 0) delays.splice(delays.indexOf(delay), 1);
+      // Unref'd: a delayed answer does not keep a process alive once its server is closed.
+      await new Promise((resolve) => setTimeout(resolve, delay.ms).unref());
+    }
     for (const handler of options.handlers) {
       const response = await handler(req);
       if (response) return response;
@@ -169,6 +179,9 @@ export async function startServer(options: {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failNext(match, status, faultOptions = {}) {
       faults.push({ match, status, remaining: faultOptions.times ?? 1, options: faultOptions });
+    },
+    delay(match, ms, delayOptions = {}) {
+      delays.push({ match, ms, remaining: delayOptions.times ?? Infinity });
     },
     hits: (path) => hitCounts.get(safeDecode(path)) ?? 0,
     requests: () => log,

@@ -196,6 +196,7 @@ export async function startNpmRegistry(): Promise<NpmRegistrySimulator> {
     replicateUrl: `${replicate.url}/registry`,
     replicate,
     failNext: server.failNext,
+    delay: server.delay,
     hits: server.hits,
     requests: server.requests,
     async publish(release) {

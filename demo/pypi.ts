@@ -303,6 +303,7 @@ export async function startPypi(options: PypiOptions = {}): Promise<PypiSimulato
     filesUrl: filesServer.url,
     files: filesServer,
     failNext: server.failNext,
+    delay: server.delay,
     hits: server.hits,
     requests: server.requests,
     async publish(release) {

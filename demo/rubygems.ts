@@ -225,6 +225,7 @@ export async function startRubyGems(options: RubyGemsOptions = {}): Promise<Ruby
   return {
     url: server.url,
     failNext: server.failNext,
+    delay: server.delay,
     hits: server.hits,
     requests: server.requests,
     async publish(release) {

@@ -1,15 +1,15 @@
 // The events this system appends. Each is a fact about one release, on the stream `<registry>:<name>@<version>`.
-import type { ChangelogRef, CrawlRef, ReleaseRef } from '../workflows/types';
+import type { ChangelogRef, CompletedOutcome, CrawlRef, ReleaseRef } from '../workflows/types';
 
 export interface ReleaseCrawled {
   type: 'ReleaseCrawled';
   data: ReleaseRef & {
-    outcome: 'found' | 'not_found' | 'rejected';
+    outcome: CompletedOutcome;
     publishedAt: string | null;
     latestVersion: string | null;
     summary: string | null;
     changelog: ChangelogRef | null;
-    /** Why a release was rejected. */
+    /** Why a release was rejected, or is not published. */
     reason: string | null;
     crawl: CrawlRef;
     finishedAt: string;
@@ -21,7 +21,13 @@ export interface CrawlFailed {
   data: ReleaseRef & { error: string; crawl: CrawlRef; finishedAt: string };
 }
 
-export type ChangelogEvent = ReleaseCrawled | CrawlFailed;
+/** Someone cancelled the crawl; each cancelled run is kept, like a failed one. */
+export interface CrawlCancelled {
+  type: 'CrawlCancelled';
+  data: ReleaseRef & { crawl: CrawlRef; finishedAt: string };
+}
+
+export type ChangelogEvent = ReleaseCrawled | CrawlFailed | CrawlCancelled;
 
 export interface NewEvent<E extends ChangelogEvent = ChangelogEvent> {
   /** Deterministic: the same fact appended twice (a retried activity) is stored once. */

@@ -36,8 +36,17 @@ export interface SandboxLimits {
 export interface Config {
   databaseUrl: string;
   temporal: {
-    /** host:port of the frontend; null means `npm start` runs its own dev server. */
+    /** host:port of the frontend; null means `npm start` runs its own server (see `server`). */
     address: string | null;
+    /**
+     * What `npm start` runs when no address is given: `dev`, the CLI's dev server (SQLite file), or `postgres`,
+     * the Temporal server persisting to Postgres, with its Web UI.
+     */
+    server: 'dev' | 'postgres';
+    /** The Postgres server holding the `temporal` and `temporal_visibility` databases (postgres mode). */
+    postgresUrl: string;
+    /** History shards of a new Postgres-backed cluster (fixed once it is created). */
+    historyShards: number;
     namespace: string;
     /** Port of the dev server that `npm start` runs when no address is given. */
     port: number;
@@ -57,8 +66,19 @@ export interface Config {
     followIdleSeconds: number;
     /** Changes read from the replication feed per page. */
     followPageSize: number;
+    /** Seconds one page may spend reading packuments before it ends early, so every page makes progress. */
+    followPageSeconds: number;
     /** Use PyPI's serial journal (XML-RPC) instead of the RSS feed: gap-free but rate limited. */
     pypiSerialJournal: boolean;
+  };
+  crawl: {
+    /** Crawls one crawl worker runs at a time (each may hold a sandbox process). */
+    concurrency: number;
+    /**
+     * Requests an hour the forge allows this deployment (its quota for the token, or per address without one):
+     * the rate limit of the forge task queue, shared by every crawl worker.
+     */
+    forgeRequestsPerHour: number;
   };
   limits: Limits;
   sandbox: SandboxLimits;
@@ -160,15 +180,25 @@ function logLevel(raw: string | undefined): Config['logLevel'] {
   return level as Config['logLevel'];
 }
 
+function temporalServer(raw: string | undefined): Config['temporal']['server'] {
+  const value = raw || 'dev';
+  if (value !== 'dev' && value !== 'postgres') throw new ConfigError(`TEMPORAL_SERVER must be dev or postgres, got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, root = path.resolve(__dirname, '..')): Config {
   const taskQueue = env.TASK_QUEUE || 'changelogs';
   const upstreamConfig = upstreams(env);
   // The offline demo's data stays out of a live run's database.
   const defaultDatabase = upstreamConfig.mode === 'demo' ? 'changelogs_demo' : 'changelogs';
+  const databaseUrl = env.DATABASE_URL || `postgres://${env.PGUSER || os.userInfo().username}@127.0.0.1:5432/${defaultDatabase}`;
   return {
-    databaseUrl: env.DATABASE_URL || `postgres://${env.PGUSER || os.userInfo().username}@127.0.0.1:5432/${defaultDatabase}`,
+    databaseUrl,
     temporal: {
       address: env.TEMPORAL_ADDRESS || null,
+      server: temporalServer(env.TEMPORAL_SERVER),
+      postgresUrl: env.TEMPORAL_POSTGRES_URL || databaseUrl,
+      historyShards: integer(env, 'TEMPORAL_HISTORY_SHARDS', 16),
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       port: integer(env, 'TEMPORAL_PORT', 7233),
       taskQueue,
@@ -182,7 +212,13 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       pollIntervalSeconds: integer(env, 'POLL_INTERVAL_SECONDS', 60),
       followIdleSeconds: integer(env, 'FOLLOW_IDLE_SECONDS', 10),
       followPageSize: integer(env, 'FOLLOW_PAGE_SIZE', 500),
+      followPageSeconds: integer(env, 'FOLLOW_PAGE_SECONDS', 30),
       pypiSerialJournal: env.PYPI_SERIAL_JOURNAL === '1' || env.PYPI_SERIAL_JOURNAL === 'true',
+    },
+    crawl: {
+      concurrency: integer(env, 'CRAWL_CONCURRENCY', 20),
+      // The forge's published quotas: 5,000 requests an hour with a token, 60 without.
+      forgeRequestsPerHour: integer(env, 'GITHUB_REQUESTS_PER_HOUR', upstreamConfig.githubToken ? 5_000 : 60),
     },
     limits: {
       maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),

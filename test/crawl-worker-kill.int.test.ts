@@ -28,11 +28,7 @@ test(`kill -9 of the crawl worker during a burst of ${BURST} crawls: each comple
   const releases = Array.from({ length: BURST }, (_, i) => ({ registry: 'npm' as const, name: `burst-${i}`, version: '1.0.0' }));
   for (const r of releases) await stack.npm.publish({ name: r.name, version: r.version, files: { 'CHANGELOG.md': changelog(r.version) } });
   worker = await startCrawlWorker();
-  const handles = await Promise.all(
-    releases.map((release) =>
-      stack.temporal.workflow.start('crawlRelease', { workflowId: `crawl:npm:${release.name}@${release.version}`, taskQueue: stack.config.temporal.taskQueue, args: [release] }),
-    ),
-  );
+  const handles = await Promise.all(releases.map((release) => stack.startCrawl(release)));
   await waitFor('the burst to be under way', async () => ((await resultCounts(stack.pool)).size >= 20 ? true : undefined));
   worker.kill('SIGKILL');
   await new Promise((resolve) => worker!.once('exit', resolve));

@@ -109,11 +109,8 @@ test('crawling the same release twice appends its result once', async () => {
   expect(second).toEqual({ workflowId: first.workflowId, started: false });
 
   // Even a second run under the same id (as after the server forgot the first) appends nothing new.
-  const again = await stack.temporal.workflow.start('crawlRelease', {
-    workflowId: `${crawlWorkflowId({ registry: 'npm', name: 'twice', version: '3.0.0' })}:rerun`,
-    taskQueue: stack.config.temporal.taskQueue,
-    args: [{ registry: 'npm', name: 'twice', version: '3.0.0' }],
-  });
+  const release = { registry: 'npm' as const, name: 'twice', version: '3.0.0' };
+  const again = await stack.startCrawl(release, `${crawlWorkflowId(release)}:rerun`);
   await again.result();
   expect((await eventsOf('npm:twice@3.0.0')).map((e) => e.type)).toEqual(['ReleaseCrawled']);
 });

@@ -27,7 +27,7 @@ test(`Postgres stopped for 20 s during a burst of ${BURST} crawls: each complete
   for (const r of releases) await stack.npm.publish({ name: r.name, version: r.version, files: { 'CHANGELOG.md': changelog } });
   const handles = [];
   for (const release of releases) {
-    handles.push(await stack.temporal.workflow.start('crawlRelease', { workflowId: `crawl:npm:${release.name}@${release.version}`, taskQueue: stack.config.temporal.taskQueue, args: [release] }));
+    handles.push(await stack.startCrawl(release));
   }
   await waitFor('the burst to be under way', async () => ((await resultCounts(stack.pool)).size >= 10 ? true : undefined));
   postgres('stop');

@@ -31,7 +31,7 @@ test(`the Temporal server restarted during a burst of ${BURST} crawls: each comp
   const releases = Array.from({ length: BURST }, (_, i) => ({ registry: 'npm' as const, name: `restart-${i}`, version: '1.0.0' }));
   for (const r of releases) await stack.npm.publish({ name: r.name, version: r.version, files: { 'CHANGELOG.md': changelog } });
   for (const release of releases) {
-    await stack.temporal.workflow.start('crawlRelease', { workflowId: `crawl:npm:${release.name}@${release.version}`, taskQueue: stack.config.temporal.taskQueue, args: [release] });
+    await stack.startCrawl(release);
   }
   await waitFor('the burst to be under way', async () => ((await resultCounts(stack.pool)).size >= 10 ? true : undefined));
   await server.stop();

@@ -1,20 +1,54 @@
-// The crawl worker: fetches and parses untrusted upstream content, on its own task queue.
-import { Worker } from '@temporalio/worker';
+// The crawl worker: crawl workflows and their steps, which fetch and parse untrusted upstream content, on the
+// crawl task queue; and, in the same process, the forge's steps on the forge task queue, whose rate limit is
+// the forge's quota shared by every crawl worker.
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { createCrawlActivities } from '../activities/crawl';
+import { createForgeActivities, createPackageActivities } from '../activities/crawl';
+import { createRecordingActivities } from '../activities/recording';
 import { sandbox } from '../activities/sandbox';
 import type { Config } from '../infra/config';
-import { crawlTaskQueue } from '../workflows/types';
+import { crawlTaskQueue, forgeTaskQueue } from '../workflows/types';
+import { workflowSource } from './workflowSource';
 
-export async function createCrawlWorker(options: { connection: NativeConnection; config: Config; pool: Pool; taskQueue: string }): Promise<Worker> {
+export interface CrawlWorkerOptions {
+  connection: NativeConnection;
+  config: Config;
+  pool: Pool;
+  /** A prebuilt workflow bundle (tests build one and share it); otherwise the sources are bundled. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Requests a second for a quota of requests an hour. */
+export function perSecond(perHour: number): number {
+  return perHour / 3600;
+}
+
+export async function createCrawlWorkers(options: CrawlWorkerOptions): Promise<Worker[]> {
+  const { connection, config, pool } = options;
+  const { namespace, taskQueue } = config.temporal;
   // Build the sandbox child before taking work, so a broken build shows at start-up, not on a crawl.
   await sandbox.prepare();
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.config.temporal.namespace,
-    taskQueue: crawlTaskQueue(options.taskQueue),
-    activities: createCrawlActivities(options.config, options.pool),
-    maxConcurrentActivityTaskExecutions: 20,
+  const concurrency = config.crawl.concurrency;
+  const crawls = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: crawlTaskQueue(taskQueue),
+    ...workflowSource(options.workflowBundle ?? config.temporal.workflowBundle),
+    activities: { ...createPackageActivities(config, pool), ...createRecordingActivities(pool) },
+    // A crawl's package step runs inside its workflow task, so workflow tasks, local activities and so crawls
+    // in flight are bounded together.
+    maxConcurrentWorkflowTaskExecutions: concurrency,
+    maxConcurrentLocalActivityExecutions: concurrency,
+    maxConcurrentActivityTaskExecutions: 1,
   });
+  const forge = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: forgeTaskQueue(taskQueue),
+    activities: createForgeActivities(config, pool),
+    maxConcurrentActivityTaskExecutions: Math.min(concurrency, 10),
+    maxTaskQueueActivitiesPerSecond: perSecond(config.crawl.forgeRequestsPerHour),
+  });
+  return [crawls, forge];
 }

@@ -1,6 +1,5 @@
 import { continueAsNew, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { DiscoveryActivities } from '../activities/discovery';
-import { startCrawls } from './startCrawls';
 
 export interface NpmFollowState {
   /** The replication feed's last_seq; null starts at the feed's current update_seq. */
@@ -11,10 +10,14 @@ export interface NpmFollowState {
   idleSeconds: number;
 }
 
-/** Feed reads talk to upstreams that come and go: never give up, back off. A short timeout, so a page
- * read by a worker that died is read again by another within a minute. */
+/**
+ * Pages talk to upstreams that come and go: never give up, back off. A page heartbeats while it runs, so one
+ * held by a worker that died is read again by another within 30 s, and its packument reads stop at a time
+ * budget (FOLLOW_PAGE_SECONDS), so a slow registry shortens pages instead of timing them out again and again.
+ */
 const discovery = proxyActivities<DiscoveryActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
@@ -22,13 +25,9 @@ const discovery = proxyActivities<DiscoveryActivities>({
 export async function npmFollow(state: NpmFollowState): Promise<never> {
   let cursor = state.cursor;
   for (;;) {
-    const page = await discovery.readNpmChanges({ since: cursor, limit: state.pageSize, followingSince: state.followingSince });
-    if (page.reset) {
-      log.warn('replication sequence was reset: the cursor is ahead of update_seq; restarting there', page.reset);
-    }
-    const started = await startCrawls(page.releases);
-    if (page.releases.length > 0) log.info('crawls started', { found: page.releases.length, started, lastSeq: page.lastSeq });
-    if (page.lastSeq !== cursor || page.seen.length > 0) await discovery.commitNpmPage({ seen: page.seen, lastSeq: page.lastSeq });
+    const page = await discovery.followNpmPage({ since: cursor, limit: state.pageSize, followingSince: state.followingSince });
+    if (page.reset) log.warn('replication sequence was reset: the cursor is ahead of update_seq; restarting there', page.reset);
+    if (page.found > 0) log.info('crawls started', { found: page.found, started: page.started, lastSeq: page.lastSeq, cutShort: page.cutShort });
     cursor = page.lastSeq;
     if (page.caughtUp) await sleep(state.idleSeconds * 1000);
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof npmFollow>({ ...state, cursor });

@@ -16,6 +16,8 @@ export interface ChangesPage {
   unpublished: string[];
   /** Set when the cursor was ahead of the feed (the sequence was reset) and reading restarted. */
   reset: { from: string; to: string } | null;
+  /** The page ended early because its packument reads took longer than the budget. */
+  cutShort: boolean;
 }
 
 export interface ReadChangesInput {
@@ -23,6 +25,11 @@ export interface ReadChangesInput {
   limit: number;
   /** Packages never seen before yield the versions published after this time. */
   followingSince: string;
+  /**
+   * Time the packument reads of one page may take. Past it, the page ends after the changes resolved so far (at
+   * least one), so a slow registry shortens pages instead of failing them, and every page makes progress.
+   */
+  budgetMs: number;
 }
 
 interface ChangeRow {
@@ -81,24 +88,33 @@ async function freshPackument(npm: NpmClientOptions, change: ChangeRow): Promise
   return packument;
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+/**
+ * Resolves changes in feed order, `limit` at a time, until the budget is spent; returns the packuments of the
+ * longest prefix that resolved (always at least the first change, however long it takes).
+ */
+async function resolvePrefix(changes: ChangeRow[], limit: number, budgetMs: number, resolve: (change: ChangeRow) => Promise<Packument | null>): Promise<(Packument | null)[]> {
+  const deadline = Date.now() + budgetMs;
+  const results: (Packument | null)[] = [];
+  const done: boolean[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
+    Array.from({ length: Math.min(limit, changes.length) }, async () => {
+      while (next < changes.length && (next === 0 || Date.now() < deadline)) {
         const index = next++;
-        results[index] = await work(items[index]!);
+        results[index] = await resolve(changes[index]!);
+        done[index] = true;
       }
     }),
   );
-  return results;
+  let prefix = 0;
+  while (prefix < changes.length && done[prefix]) prefix++;
+  return results.slice(0, prefix);
 }
 
 export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmClientOptions, input: ReadChangesInput): Promise<ChangesPage> {
   const { server, database } = splitDatabaseUrl(replicateUrl);
   const feed = nano({ url: server, headers: { 'user-agent': npm.userAgent } });
-  const empty = { releases: [], seen: [], unpublished: [], reset: null };
+  const empty = { releases: [], seen: [], unpublished: [], reset: null, cutShort: false };
   if (input.since === null) return { ...empty, lastSeq: await updateSeq(feed, database), caughtUp: false };
 
   const page = (await feed.db.changes(database, { since: input.since, limit: input.limit }).catch((err: unknown) => {
@@ -113,23 +129,25 @@ export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmC
     return { ...empty, lastSeq: String(page.last_seq ?? input.since), caughtUp: true };
   }
 
-  const latest = new Map<string, ChangeRow>();
-  for (const row of results) if (!row.id.startsWith('_design/')) latest.set(row.id, row);
-  const changes = [...latest.values()];
-  const unpublished = changes.filter((c) => c.deleted).map((c) => c.id);
+  // A package changed twice on one page is read once, at its later change.
+  const lastIndex = new Map<string, number>();
+  results.forEach((row, i) => lastIndex.set(row.id, i));
+  const changes = results.filter((row, i) => !row.id.startsWith('_design/') && lastIndex.get(row.id) === i);
   const live = changes.filter((c) => !c.deleted);
   const { rows: seenRows } = await pool.query<{ name: string; modified: Date }>(
     'SELECT name, modified FROM npm_packages_seen WHERE name = ANY($1)',
     [live.map((c) => c.id)],
   );
   const lastSeen = new Map(seenRows.map((r) => [r.name, r.modified.toISOString()]));
-  const packuments = await mapLimited(live, PACKUMENT_CONCURRENCY, (change) => freshPackument(npm, change));
+  const packuments = await resolvePrefix(changes, PACKUMENT_CONCURRENCY, input.budgetMs, (change) => (change.deleted ? Promise.resolve(null) : freshPackument(npm, change)));
+  const handled = changes.slice(0, packuments.length);
+  const complete = handled.length === changes.length;
 
   const releases: ReleaseRef[] = [];
   const seen: ChangesPage['seen'] = [];
-  live.forEach((change, i) => {
+  handled.forEach((change, i) => {
     const packument = packuments[i];
-    if (!packument) return;
+    if (change.deleted || !packument) return;
     const previously = lastSeen.get(change.id);
     let versions = versionsSinceTime(packument, previously ?? input.followingSince);
     const latestTag = packument['dist-tags']?.latest;
@@ -138,7 +156,17 @@ export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmC
     const modified = packument.time?.modified;
     if (modified) seen.push({ name: change.id, modified });
   });
-  return { releases, lastSeq: String(page.last_seq ?? results.at(-1)!.seq), caughtUp: false, seen, unpublished, reset: null };
+  // A page cut short continues after its last handled change; a whole page after the feed's last_seq.
+  const lastSeq = complete ? String(page.last_seq ?? results.at(-1)!.seq) : String(handled.at(-1)!.seq);
+  return {
+    releases,
+    lastSeq,
+    caughtUp: false,
+    seen,
+    unpublished: handled.filter((c) => c.deleted).map((c) => c.id),
+    reset: null,
+    cutShort: !complete,
+  };
 }
 
 export async function commitNpmSeen(pool: Pool, seen: ChangesPage['seen'], lastSeq: string): Promise<void> {

@@ -1,13 +1,13 @@
-// The orchestration worker's activities: appending crawl results to the event log.
+// Appending crawl results to the event log: local activities of the crawl workflow, in the crawl worker.
 import type { Pool } from 'pg';
-import type { ChangelogRef, CrawlRef, ReleaseInfo, ReleaseRef } from '../../workflows/types';
+import type { ChangelogRef, CompletedOutcome, CrawlRef, ReleaseInfo, ReleaseRef } from '../../workflows/types';
 import { appendAndProject } from '../../eventStore/appendAndProject';
 import { releaseStreamId } from '../../eventStore/events';
 
 export interface CrawlResult {
   release: ReleaseRef & Partial<Pick<ReleaseInfo, 'publishedAt' | 'latestVersion' | 'summary'>>;
   crawl: CrawlRef;
-  outcome: 'found' | 'not_found' | 'rejected';
+  outcome: CompletedOutcome;
   changelog: ChangelogRef | null;
   reason: string | null;
 }
@@ -54,6 +54,18 @@ export function createRecordingActivities(pool: Pool) {
             crawl: input.crawl,
             finishedAt: new Date().toISOString(),
           },
+        },
+      ]);
+    },
+
+    /** Stores a cancelled run, so the crawl history shows it. */
+    async recordCrawlCancelled(input: { release: ReleaseRef; crawl: CrawlRef }): Promise<void> {
+      const streamId = releaseStreamId(input.release);
+      await appendAndProject(pool, streamId, [
+        {
+          eventId: `${streamId}/cancelled/${input.crawl.runId}`,
+          type: 'CrawlCancelled',
+          data: { registry: input.release.registry, name: input.release.name, version: input.release.version, crawl: input.crawl, finishedAt: new Date().toISOString() },
         },
       ]);
     },

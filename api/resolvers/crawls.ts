@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, pageSize, toConnection } from '../connectio
 import { userError } from '../errors';
 import { fromEnum, toEnum } from './registry';
 
-const OUTCOMES: readonly CrawlOutcome[] = ['found', 'not_found', 'failed', 'rejected'];
+const OUTCOMES: readonly CrawlOutcome[] = ['found', 'not_found', 'rejected', 'not_published', 'failed', 'cancelled'];
 
 export interface CrawlRow {
   workflow_id: string;

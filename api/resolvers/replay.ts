@@ -3,7 +3,7 @@ import { userError } from '../errors';
 import { requireToken } from '../auth';
 import { replayCrawls, findFailedCrawls } from '../replay';
 import { parseSince } from '../since';
-import { startCrawl } from '../startCrawl';
+import { startCrawl } from '../../infra/temporal/crawls';
 import type { Registry } from '../../workflows/types';
 import { fromEnum, toEnum } from './registry';
 
@@ -20,9 +20,11 @@ export async function replayCrawlMutation(_: unknown, args: { workflowId: string
   );
   const release = rows[0];
   if (!release) throw userError('NOT_FOUND', `no crawl has the workflow id ${args.workflowId}`);
-  if (release.outcome !== 'failed') throw userError('CONFLICT', `${args.workflowId} did not fail (${release.outcome}): only failed crawls are replayed`);
+  if (release.outcome !== 'failed' && release.outcome !== 'cancelled') {
+    throw userError('CONFLICT', `${args.workflowId} did not fail (${release.outcome}): only failed or cancelled crawls are replayed`);
+  }
   const { registry, name, version } = release;
-  const run = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version }, args.workflowId);
+  const run = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version }, 'requested');
   if (!run.started) throw userError('CONFLICT', `${args.workflowId} is running already`);
   return {
     workflowId: run.workflowId,

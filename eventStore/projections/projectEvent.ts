@@ -1,7 +1,7 @@
 // Keeps the read models in step with the log. Runs in the transaction that appended the event, and again
 // over the whole log when projections are rebuilt, so it must depend only on the event and earlier state.
 import type { PoolClient } from 'pg';
-import type { ChangelogEvent, CrawlFailed, ReleaseCrawled, StoredEvent } from '../events';
+import type { ChangelogEvent, CrawlCancelled, CrawlFailed, ReleaseCrawled, StoredEvent } from '../events';
 import { readBlob } from '../blobs';
 
 export async function projectEvent(client: PoolClient, event: StoredEvent): Promise<void> {
@@ -10,6 +10,8 @@ export async function projectEvent(client: PoolClient, event: StoredEvent): Prom
       return projectReleaseCrawled(client, event as StoredEvent<ReleaseCrawled>);
     case 'CrawlFailed':
       return projectCrawlFailed(client, event as StoredEvent<CrawlFailed>);
+    case 'CrawlCancelled':
+      return projectCrawlCancelled(client, event as StoredEvent<CrawlCancelled>);
     default:
       assertNever(event.type);
   }
@@ -87,16 +89,24 @@ async function showChangelogIfNewest(
 }
 
 async function projectCrawlFailed(client: PoolClient, event: StoredEvent<CrawlFailed>): Promise<void> {
+  await projectUnfinished(client, event, 'failed', event.data.error);
+}
+
+async function projectCrawlCancelled(client: PoolClient, event: StoredEvent<CrawlCancelled>): Promise<void> {
+  await projectUnfinished(client, event, 'cancelled', null);
+}
+
+/** A crawl that ended without a result: it shows in the crawl history, and never hides an earlier result. */
+async function projectUnfinished(client: PoolClient, event: StoredEvent<CrawlFailed | CrawlCancelled>, outcome: 'failed' | 'cancelled', error: string | null): Promise<void> {
   const d = event.data;
-  await recordCrawl(client, event, 'failed', d.error);
+  await recordCrawl(client, event, outcome, error);
   await touchPackage(client, d, null, null);
-  // A failure never hides an earlier success of the same release.
   await client.query(
     `INSERT INTO releases (registry, name, version, outcome, crawled_at, workflow_id, reason)
-     VALUES ($1, $2, $3, 'failed', $4, $5, $6)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (registry, name, version) DO UPDATE
-       SET crawled_at = excluded.crawled_at, reason = excluded.reason
-       WHERE releases.outcome = 'failed'`,
-    [d.registry, d.name, d.version, d.finishedAt, d.crawl.workflowId, d.error],
+       SET outcome = excluded.outcome, crawled_at = excluded.crawled_at, reason = excluded.reason
+       WHERE releases.outcome IN ('failed', 'cancelled')`,
+    [d.registry, d.name, d.version, outcome, d.finishedAt, d.crawl.workflowId, error],
   );
 }

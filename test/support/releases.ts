@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { storeBlob } from '../../eventStore/blobs';
 import { releaseStreamId } from '../../eventStore/events';
 import { createRecordingActivities } from '../../activities/recording';
-import { startCrawl } from '../../api/startCrawl';
+import { startCrawl } from '../../infra/temporal/crawls';
 import type { Registry } from '../../workflows/types';
 import type { TestStack } from './stack';
 
@@ -17,7 +17,7 @@ export async function crawlReleases(stack: TestStack, name: string, versions: st
 /** Crawls releases already published on the simulator; resolves to their outcomes (rejects if one fails). */
 export async function crawlPublished(stack: TestStack, name: string, versions: string[]): Promise<string[]> {
   const started = await Promise.all(
-    versions.map((version) => startCrawl(stack.temporal, stack.config.temporal.taskQueue, { registry: 'npm', name, version })),
+    versions.map((version) => startCrawl(stack.temporal, stack.config.temporal.taskQueue, { registry: 'npm', name, version }, 'requested')),
   );
   return Promise.all(started.map(({ workflowId }) => stack.temporal.workflow.getHandle(workflowId).result() as Promise<string>));
 }

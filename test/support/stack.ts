@@ -1,17 +1,19 @@
 // The system as an integration test runs it: its own database, its own namespace on the shared Temporal
 // dev server, both workers, the API, and simulators of every upstream.
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { crawlRelease } from '../../workflows/crawlRelease';
+import { crawlTaskQueue, crawlWorkflowId, type ReleaseRef } from '../../workflows/types';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { type RunningApi, startApi } from '../../api/server';
 import { type Config, loadConfig } from '../../infra/config';
 import { dropDatabase, openDatabase } from '../../infra/db';
 import { connectClient } from '../../workers/connect';
-import { createCrawlWorker } from '../../workers/crawl';
+import { createCrawlWorkers } from '../../workers/crawl';
 import { createOrchestrationWorker } from '../../workers/orchestration';
 import { ensureDiscovery } from '../../workers/ensureDiscovery';
-import { startUpstreams, type Upstreams } from '../../demo';
+import { startUpstreams, type Upstreams, type UpstreamsOptions } from '../../demo';
 import type { NpmRegistrySimulator } from '../../demo/npmRegistry';
 import { requireEnv, testAdminDatabaseUrl } from './env';
 import { createNamespace } from './namespace';
@@ -25,6 +27,8 @@ export interface StackOptions {
   orchestrationWorker?: boolean;
   /** Run the crawl worker here (default); false leaves it to the test (to run it as a process). */
   crawlWorker?: boolean;
+  /** Settings of the simulated upstreams (the forge's rate limits, say). */
+  upstreams?: UpstreamsOptions;
 }
 
 export interface TestStack {
@@ -36,6 +40,8 @@ export interface TestStack {
   env: Record<string, string>;
   temporal: Client;
   api: RunningApi;
+  /** Starts a crawl workflow straight through the client, under its usual id unless another is given. */
+  startCrawl(release: ReleaseRef, workflowId?: string): Promise<WorkflowHandle<typeof crawlRelease>>;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
   stop(): Promise<void>;
 }
@@ -50,7 +56,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const id = randomBytes(4).toString('hex');
   const databaseUrl = new URL(testAdminDatabaseUrl());
   databaseUrl.pathname = `/changelogs_test_${id}`;
-  const upstreams = await startUpstreams();
+  const upstreams = await startUpstreams(options.upstreams);
   const env = {
     DATABASE_URL: databaseUrl.toString(),
     TEMPORAL_ADDRESS: requireEnv('CHANGELOGS_TEST_TEMPORAL_ADDRESS'),
@@ -64,12 +70,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const pool = await openDatabase(config.databaseUrl);
   await createNamespace(config.temporal.address!, config.temporal.namespace);
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
-  const { namespace, taskQueue } = config.temporal;
+  const { taskQueue } = config.temporal;
   const workers: Worker[] = [];
-  if (options.crawlWorker !== false) workers.push(await createCrawlWorker({ connection, config, pool, taskQueue }));
-  if (options.orchestrationWorker !== false) {
-    workers.push(await createOrchestrationWorker({ connection, config, namespace, taskQueue, pool, workflowBundle: { codePath: env.WORKFLOW_BUNDLE } }));
-  }
+  if (options.crawlWorker !== false) workers.push(...(await createCrawlWorkers({ connection, config, pool })));
+  if (options.orchestrationWorker !== false) workers.push(await createOrchestrationWorker({ connection, config, pool }));
   const running = workers.map((w) => w.run());
   const temporal = await connectClient(config);
   if (options.discovery) await ensureDiscovery(temporal, config, pool, () => undefined);
@@ -83,6 +87,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     env,
     temporal,
     api,
+    startCrawl(release, workflowId = crawlWorkflowId(release)) {
+      return temporal.workflow.start(crawlRelease, { workflowId, taskQueue: crawlTaskQueue(taskQueue), args: [release] });
+    },
     async graphql(query, variables = {}, headers = {}) {
       const response = await fetch(api.url, {
         method: 'POST',
