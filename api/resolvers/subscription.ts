@@ -1,5 +1,5 @@
 // Subscription.crawls: crawl results from the log, resumable by cursor.
-import type { CrawlFailed, ReleaseCrawled, StoredEvent } from '../../eventStore/events';
+import type { StoredEvent } from '../../eventStore/events';
 import { decodeLogCursor, encodeLogCursor } from '../../eventStore/logPosition';
 import { readAndFollow } from '../../eventStore/readAndFollow';
 import { logPositionOf } from '../../eventStore/readLogBatch';
@@ -9,8 +9,7 @@ import { fromEnum, toEnum, validName } from './registry';
 
 const CRAWL_RESULTS = ['ReleaseCrawled', 'CrawlFailed'] as const;
 
-export function toCrawlEvent(event: StoredEvent) {
-  const e = event as StoredEvent<ReleaseCrawled> | StoredEvent<CrawlFailed>;
+export function toCrawlEvent(e: StoredEvent) {
   return {
     cursor: encodeLogCursor(logPositionOf(e)),
     registry: toEnum(e.data.registry),
