@@ -1,5 +1,6 @@
 // Replaying failed crawls: a new run of each under its own workflow id. Shared by the API and the CLI.
 import type { Client } from '@temporalio/client';
+import pMap from 'p-map';
 import type { Pool } from 'pg';
 import type { Registry, ReleaseRef } from '../workflows/types';
 import { type StartedCrawl, startCrawl } from './startCrawl';
@@ -37,18 +38,17 @@ export async function replayCrawls(
   options: { concurrency?: number; onProgress?: (progress: ReplayProgress) => void } = {},
 ): Promise<number> {
   const { concurrency = 16, onProgress = () => undefined } = options;
-  let next = 0;
   let done = 0;
   let started = 0;
-  const worker = async () => {
-    while (next < crawls.length) {
-      const crawl = crawls[next++]!;
+  await pMap(
+    crawls,
+    async (crawl) => {
       const result: StartedCrawl = await startCrawl(temporal, taskQueue, crawl, crawl.workflowId);
       done += 1;
       if (result.started) started += 1;
       onProgress({ done, started, total: crawls.length });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, crawls.length) }, worker));
+    },
+    { concurrency },
+  );
   return started;
 }

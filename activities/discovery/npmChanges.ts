@@ -1,6 +1,7 @@
 // npm discovery: one page of the replication feed, resolved to the releases published since each changed
 // package was last seen. Reading is side-effect free; the follower commits what it has seen afterwards.
 import nano from 'nano';
+import pMap from 'p-map';
 import type { Pool } from 'pg';
 import type { ReleaseRef } from '../../workflows/types';
 import { UpstreamError } from '../http/httpGet';
@@ -81,20 +82,6 @@ async function freshPackument(npm: NpmClientOptions, change: ChangeRow): Promise
   return packument;
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
-}
-
 export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmClientOptions, input: ReadChangesInput): Promise<ChangesPage> {
   const { server, database } = splitDatabaseUrl(replicateUrl);
   const feed = nano({ url: server, headers: { 'user-agent': npm.userAgent } });
@@ -123,7 +110,7 @@ export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmC
     [live.map((c) => c.id)],
   );
   const lastSeen = new Map(seenRows.map((r) => [r.name, r.modified.toISOString()]));
-  const packuments = await mapLimited(live, PACKUMENT_CONCURRENCY, (change) => freshPackument(npm, change));
+  const packuments = await pMap(live, (change) => freshPackument(npm, change), { concurrency: PACKUMENT_CONCURRENCY });
 
   const releases: ReleaseRef[] = [];
   const seen: ChangesPage['seen'] = [];
