@@ -5,6 +5,10 @@ import path from 'node:path';
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * What a crawl may consume, each named once: the same name is the field here, in the parameters of the sandbox
+ * tasks (activities/sandbox/child) and in the message of the check that enforces it.
+ */
 export interface Limits {
   /** Bytes of a package archive downloaded before the crawl is rejected. */
   maxArchiveBytes: number;
@@ -16,8 +20,8 @@ export interface Limits {
   maxChangelogBytes: number;
   /** Bytes of a registry metadata document (npm packument). */
   maxMetadataBytes: number;
-  /** Entries kept from one changelog. */
-  maxEntries: number;
+  /** Entries (releases) kept from one changelog; the rest are dropped. */
+  maxChangelogEntries: number;
   /** Characters per changelog line; longer lines are cut so that per-line parsing stays bounded. */
   maxLineLength: number;
 }
@@ -160,6 +164,19 @@ function logLevel(raw: string | undefined): Config['logLevel'] {
   return level as Config['logLevel'];
 }
 
+/** The crawl limits alone: for `changelogs parse`, which needs no other configuration. */
+export function loadLimits(env: Env = process.env): Limits {
+  return {
+    maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),
+    maxUnpackedBytes: integer(env, 'MAX_UNPACKED_BYTES', 200 * MB),
+    maxArchiveEntries: integer(env, 'MAX_ARCHIVE_ENTRIES', 20_000),
+    maxChangelogBytes: integer(env, 'MAX_CHANGELOG_BYTES', 5 * MB),
+    maxMetadataBytes: integer(env, 'MAX_METADATA_BYTES', 64 * MB),
+    maxChangelogEntries: integer(env, 'MAX_CHANGELOG_ENTRIES', 5_000),
+    maxLineLength: integer(env, 'MAX_LINE_LENGTH', 10_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env, root = path.resolve(__dirname, '..')): Config {
   const taskQueue = env.TASK_QUEUE || 'changelogs';
   const upstreamConfig = upstreams(env);
@@ -184,15 +201,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       followPageSize: integer(env, 'FOLLOW_PAGE_SIZE', 500),
       pypiSerialJournal: env.PYPI_SERIAL_JOURNAL === '1' || env.PYPI_SERIAL_JOURNAL === 'true',
     },
-    limits: {
-      maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),
-      maxUnpackedBytes: integer(env, 'MAX_UNPACKED_BYTES', 200 * MB),
-      maxArchiveEntries: integer(env, 'MAX_ARCHIVE_ENTRIES', 20_000),
-      maxChangelogBytes: integer(env, 'MAX_CHANGELOG_BYTES', 5 * MB),
-      maxMetadataBytes: integer(env, 'MAX_METADATA_BYTES', 64 * MB),
-      maxEntries: integer(env, 'MAX_CHANGELOG_ENTRIES', 5_000),
-      maxLineLength: integer(env, 'MAX_LINE_LENGTH', 10_000),
-    },
+    limits: loadLimits(env),
     sandbox: {
       maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
       timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),

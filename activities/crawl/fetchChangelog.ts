@@ -68,14 +68,7 @@ async function fromArchive(release: ResolvedRelease, { config, forge, signal, sa
     {
       params: {
         kind: release.archive.kind,
-        limits: {
-          maxArchiveBytes: limits.maxArchiveBytes,
-          maxUnpackedBytes: limits.maxUnpackedBytes,
-          maxArchiveEntries: limits.maxArchiveEntries,
-          maxChangelogBytes: limits.maxChangelogBytes,
-          maxLineLength: limits.maxLineLength,
-          maxEntries: limits.maxEntries,
-        },
+        limits,
         knownVersions: release.knownVersions,
         sourceUrlBase: repositoryFileUrl(release, forge, dir),
       },
@@ -131,7 +124,7 @@ async function parseFile(found: FoundChangelog, release: ResolvedRelease, { conf
         fileName: found.fileName,
         sourceUrl: found.sourceUrl,
         knownVersions: release.knownVersions,
-        limits: { maxLineLength: config.limits.maxLineLength, maxEntries: config.limits.maxEntries },
+        limits: config.limits,
       },
       bytes: found.content,
     },
