@@ -26,13 +26,14 @@ export interface Limits {
   maxLineLength: number;
 }
 
+/** The sandbox's own limits, under the names of SandboxOptions (activities/sandbox), which takes them as they are. */
 export interface SandboxLimits {
   /** V8 heap of one sandbox process, in MB. */
   maxHeapMb: number;
   /** Wall-clock time one sandboxed task may run. */
   timeoutMs: number;
   /** Tasks one sandbox process serves before it is replaced; 1 gives every task a new process. */
-  tasksPerChild: number;
+  maxTasksPerChild: number;
   /** How long a sandbox process with no task waits for the next one before it exits. */
   idleMs: number;
 }
@@ -205,7 +206,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
     sandbox: {
       maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
       timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),
-      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 10_000, 1),
+      maxTasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 10_000, 1),
       idleMs: integer(env, 'SANDBOX_IDLE_MS', 30_000, 0),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',

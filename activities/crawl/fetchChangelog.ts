@@ -165,10 +165,7 @@ export interface FetchOptions {
 export async function fetchChangelog(config: Config, pool: Pool, release: ResolvedRelease, options: FetchOptions = {}): Promise<ChangelogRef | null> {
   const { signal, heartbeat, attempt = 1 } = options;
   const sandbox: SandboxOptions = {
-    maxHeapMb: config.sandbox.maxHeapMb,
-    timeoutMs: config.sandbox.timeoutMs,
-    maxTasksPerChild: config.sandbox.tasksPerChild,
-    idleMs: config.sandbox.idleMs,
+    ...config.sandbox,
     freshChild: attempt > 1,
     ...(signal && { signal }),
     ...(heartbeat && { onProgress: () => heartbeat() }),

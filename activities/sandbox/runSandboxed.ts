@@ -3,6 +3,7 @@
 // that failed is killed. A child that completed its task cleanly may serve later ones (see pool.ts).
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { SandboxLimits } from '../../infra/config';
 import { childScript } from './bundle';
 import { feedInput, InputWait } from './inputFeeder';
 import { acquireChild, mayServeAgain } from './pool';
@@ -15,9 +16,15 @@ import type { tasks } from './child/tasks';
 
 export type { SandboxProgress };
 
-export interface SandboxOptions {
-  /** V8 old-space limit of the child (`--max-old-space-size`). Default 256. */
-  maxHeapMb?: number;
+/**
+ * The configuration's sandbox limits are options under their names there: `maxHeapMb`, the child's V8 old space
+ * (`--max-old-space-size`, default 256); `timeoutMs`, the time the child may take, not counting time spent waiting
+ * for the input to arrive (default 30 000); `maxTasksPerChild`, tasks one child may serve before it is retired, 1
+ * starting a child for every task (default 10 000: a new child costs its start and the warming of its JIT, seconds
+ * of CPU, which long lives spread thin); `idleMs`, how long a child with no task stays ready for the next one
+ * (default 30 000).
+ */
+export interface SandboxOptions extends Partial<SandboxLimits> {
   /** V8 young-generation semi-space (`--max-semi-space-size`); unset keeps V8's default. */
   maxSemiSpaceMb?: number;
   /**
@@ -25,8 +32,6 @@ export interface SandboxOptions {
    * memory outside the V8 heap. Default twice `maxHeapMb`.
    */
   maxRssMb?: number;
-  /** Time the child may take, not counting time spent waiting for the input to arrive. Default 30 000. */
-  timeoutMs?: number;
   /** Bytes the child may send back. Default 64 MiB. */
   maxOutputBytes?: number;
   /** Aborting kills the child; the run rejects with reason `cancelled` and the signal's reason as `cause`. */
@@ -35,13 +40,6 @@ export interface SandboxOptions {
   onProgress?: (progress: SandboxProgress) => void;
   /** Default 1 000. */
   progressIntervalMs?: number;
-  /**
-   * Tasks one child may serve before it is retired; 1 starts a child for every task. Default 10 000: a new child
-   * costs its start and the warming of its JIT, seconds of CPU, which long lives spread thin.
-   */
-  maxTasksPerChild?: number;
-  /** How long a child with no task stays ready for the next one. Default 30 000. */
-  idleMs?: number;
   /** Run in a child that has served no other task, as a retry after a failure in a reused one should. */
   freshChild?: boolean;
 }
