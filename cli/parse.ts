@@ -1,21 +1,18 @@
-// `changelogs parse FILE...` and `changelogs parse --tarball ARCHIVE...`: parse changelogs on this machine,
-// all files in one process. Only the pure parser and the archive reader are loaded — no Temporal, no Postgres.
-import { createReadStream, readFileSync } from 'node:fs';
+// `changelogs parse FILE...` and `changelogs parse --tarball ARCHIVE...`: parse changelogs on this machine as a
+// crawl would, all files in one process: the crawl's own sandbox tasks (parseText for a file, crawlArchive for an
+// archive), run in this process, within the crawl limits of the configuration (MAX_* environment variables). Only
+// those and the pure parser are loaded — no Temporal, no Postgres.
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { chooseChangelog, isChangelogName, parseChangelog } from '../changelog';
 import type { ParsedChangelog } from '../changelog';
-import { decodeText } from '../activities/sandbox/child/archive/decodeText';
-import { readRootFiles } from '../activities/sandbox/child/archive/readRootFiles';
+import { type Limits, loadLimits } from '../infra/config';
+import { changelogBytes, crawlArchive, type CrawlArchiveResult, type ParsedText } from '../activities/sandbox/child/crawlArchive';
+import { parseText } from '../activities/sandbox/child/parseText';
 
 const USAGE = `usage: changelogs parse [--json] [--html] [--versions FILE.json | --meta meta.json] FILE...
-       changelogs parse --tarball [--json] [--html] ARCHIVE...   (npm .tgz, .gem, sdist .tar.gz)`;
-
-const ARCHIVE_LIMITS = {
-  maxCompressedBytes: 100 * 1024 * 1024,
-  maxDecompressedBytes: 500 * 1024 * 1024,
-  maxEntries: 100_000,
-  maxFileBytes: 5 * 1024 * 1024,
-};
+       changelogs parse --tarball [--json] [--html] ARCHIVE...   (npm .tgz, .gem, sdist .tar.gz)
+Limits are a crawl's: MAX_CHANGELOG_BYTES, MAX_LINE_LENGTH, MAX_CHANGELOG_ENTRIES, and for archives
+MAX_ARCHIVE_BYTES, MAX_UNPACKED_BYTES, MAX_ARCHIVE_ENTRIES.`;
 
 interface Options {
   json: boolean;
@@ -46,36 +43,44 @@ function readOptions(args: string[]): Options | string {
   return o.paths.length ? o : USAGE;
 }
 
-function decode(bytes: Buffer): string {
-  const decoded = decodeText(bytes, { maxLineLength: 100_000 });
-  if ('error' in decoded) throw new Error(decoded.message);
-  return decoded.text;
-}
-
 /** npm packs `.tgz` files, RubyGems `.gem` files; anything else is taken for a PyPI sdist (`.tar.gz`). */
 function archiveKind(path: string): 'npm' | 'gem' | 'sdist' {
   if (path.endsWith('.gem')) return 'gem';
   return path.endsWith('.tgz') ? 'npm' : 'sdist';
 }
 
-/** The changelog inside an archive: its path there and its text, or null when the root holds none. */
-async function fromArchive(path: string): Promise<{ foundIn: string; text: string } | null> {
-  const root = await readRootFiles(createReadStream(path), {
-    kind: archiveKind(path),
-    limits: ARCHIVE_LIMITS,
-    wanted: (name, size) => isChangelogName(name) && size <= ARCHIVE_LIMITS.maxFileBytes,
-  });
-  const chosen = chooseChangelog(root.files.filter((f) => isChangelogName(f.path)));
-  return chosen ? { foundIn: chosen.path, text: decode(chosen.content) } : null;
+/** The parsed changelog out of a task's result; a rejection (a limit, an undecodable file) is the file's error. */
+function parsedOf(result: ParsedText | CrawlArchiveResult): ParsedChangelog {
+  const { value } = result;
+  if (value.outcome === 'rejected') throw new Error(value.message);
+  if (value.outcome !== 'found') throw new Error(`no changelog: ${value.outcome}`);
+  return JSON.parse(changelogBytes(value, result.bytes).parsedJson.toString('utf8')) as ParsedChangelog;
 }
 
-function jsonLine(file: string, parsed: ParsedChangelog, html: boolean, extra: object): string {
+/** A changelog file, as a crawl parses one it downloaded: capped at maxChangelogBytes, then parseText. */
+async function fromFile(path: string, limits: Limits, knownVersions: readonly string[]): Promise<ParsedChangelog> {
+  const { size } = statSync(path);
+  if (size > limits.maxChangelogBytes) throw new Error(`${size} bytes, over the limit of ${limits.maxChangelogBytes} (MAX_CHANGELOG_BYTES)`);
+  return parsedOf(await parseText({ fileName: basename(path), sourceUrl: null, knownVersions, limits }, createReadStream(path)));
+}
+
+/** The changelog a crawl would find in an archive, parsed; null when the root holds none. */
+async function fromArchive(path: string, limits: Limits, knownVersions: readonly string[]): Promise<{ foundIn: string; parsed: ParsedChangelog } | null> {
+  const result = await crawlArchive({ kind: archiveKind(path), limits, knownVersions, sourceUrlBase: null }, createReadStream(path));
+  if (result.value.outcome === 'not-found') return null;
+  const parsed = parsedOf(result);
+  return { foundIn: parsed.fileName, parsed };
+}
+
+function jsonLine(file: string, parsed: ParsedChangelog | null, html: boolean, extra: object): string {
+  if (!parsed) return JSON.stringify({ file, format: null, fileName: null, ...extra, entries: [] });
   const entries = parsed.entries.map(({ html: rendered, ...e }) => (html ? { ...e, html: rendered } : e));
   return JSON.stringify({ file, format: parsed.format, fileName: parsed.fileName, ...extra, entries });
 }
 
-function summary(file: string, parsed: ParsedChangelog, foundIn?: string | null): string {
-  const where = foundIn === undefined ? '' : foundIn ? ` (found ${foundIn})` : ' (no changelog in archive)';
+function summary(file: string, parsed: ParsedChangelog | null, foundIn?: string | null): string {
+  if (!parsed) return `${file} (no changelog in archive)`;
+  const where = foundIn === undefined ? '' : ` (found ${foundIn})`;
   const head = `${file}${where}: ${parsed.format}, ${parsed.entries.length} entries`;
   const first = parsed.entries.slice(0, 5).map((e) => {
     const flags = [e.unreleased && 'unreleased', e.yanked && 'yanked', e.prerelease && 'prerelease'].filter(Boolean);
@@ -99,7 +104,15 @@ export async function run(args: string[]): Promise<number> {
     console.error(options);
     return 2;
   }
-  const { json, html, tarball, knownVersions } = options;
+  const { json, html, tarball } = options;
+  const knownVersions = options.knownVersions ?? [];
+  let limits: Limits;
+  try {
+    limits = loadLimits();
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
   let failed = 0;
   const out: string[] = [];
   const flush = () => {
@@ -108,18 +121,15 @@ export async function run(args: string[]): Promise<number> {
   };
   for (const file of options.paths) {
     try {
-      let text: string;
-      let fileName = basename(file);
+      let parsed: ParsedChangelog | null;
       let foundIn: string | null | undefined;
       if (tarball) {
-        const found = await fromArchive(file);
+        const found = await fromArchive(file, limits, knownVersions);
         foundIn = found?.foundIn ?? null;
-        text = found?.text ?? '';
-        fileName = found?.foundIn ?? '';
+        parsed = found?.parsed ?? null;
       } else {
-        text = decode(readFileSync(file));
+        parsed = await fromFile(file, limits, knownVersions);
       }
-      const parsed = parseChangelog(text, { fileName, knownVersions, html });
       out.push(json ? jsonLine(file, parsed, html, foundIn === undefined ? {} : { foundIn }) : summary(file, parsed, foundIn));
     } catch (err) {
       failed++;

@@ -69,6 +69,24 @@ describe('changelogs parse', () => {
     expect(JSON.parse((await capture(['--json', '--tarball', empty])).lines[0]!)).toMatchObject({ foundIn: null, entries: [] });
   });
 
+  test('parses within the crawl limits of the configuration, and says which limit a file broke', async () => {
+    const tgz = join(dir, 'limits.tgz');
+    writeFileSync(tgz, await npmTarball({ 'package.json': '{}', 'CHANGELOG.md': CHANGELOG, 'a.txt': '', 'b.txt': '' }));
+    const saved = { ...process.env };
+    try {
+      process.env.MAX_CHANGELOG_ENTRIES = '1';
+      expect(JSON.parse((await capture(['--json', join(dir, 'CHANGELOG.md')])).lines[0]!).entries.map((e: { version: string }) => e.version)).toEqual(['1.1.0']);
+      process.env.MAX_CHANGELOG_BYTES = '100';
+      const tooBig = await capture(['--json', join(dir, 'CHANGELOG.md')]);
+      expect(tooBig.code).toBe(1);
+      expect(JSON.parse(tooBig.lines[0]!).error).toMatch(/over the limit of 100 \(MAX_CHANGELOG_BYTES\)/);
+      process.env.MAX_ARCHIVE_ENTRIES = '2';
+      expect(JSON.parse((await capture(['--json', '--tarball', tgz])).lines[0]!).error).toMatch(/more than maxArchiveEntries \(2\)/);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   test('--versions passes known versions', async () => {
     const versions = join(dir, 'versions.json');
     writeFileSync(versions, JSON.stringify(['1.0.0']));

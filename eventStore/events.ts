@@ -29,21 +29,25 @@ export interface CrawlCancelled {
 
 export type ChangelogEvent = ReleaseCrawled | CrawlFailed | CrawlCancelled;
 
-export interface NewEvent<E extends ChangelogEvent = ChangelogEvent> {
+/** What an appended event carries besides its type and data. */
+interface Appended {
   /** Deterministic: the same fact appended twice (a retried activity) is stored once. */
   eventId: string;
-  type: E['type'];
-  data: E['data'];
   metadata?: Record<string, unknown>;
 }
 
-export type StoredEvent<E extends ChangelogEvent = ChangelogEvent> = NewEvent<E> & {
+/** Where the log stored an event. */
+interface Recorded {
   position: string;
   transactionId: string;
   streamId: string;
   streamPosition: number;
   recordedAt: string;
-};
+}
+
+// Distributed over the union, so that each stays a union discriminated by `type`: checking `type` narrows `data`.
+export type NewEvent<E extends ChangelogEvent = ChangelogEvent> = E extends ChangelogEvent ? E & Appended : never;
+export type StoredEvent<E extends ChangelogEvent = ChangelogEvent> = E extends ChangelogEvent ? E & Appended & Recorded : never;
 
 export function releaseStreamId(release: ReleaseRef): string {
   return `${release.registry}:${release.name}@${release.version}`;

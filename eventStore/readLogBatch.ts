@@ -22,17 +22,16 @@ export interface ReadLogBatchOptions {
   beyondOpenTransactions?: boolean;
 }
 
-interface EventRow {
+/** A row of `events`: its `type` and `data` columns hold one of the events, as appendToStream wrote it. */
+type EventRow = ChangelogEvent & {
   position: string;
   transaction_id: string;
   stream_id: string;
   stream_position: number;
   event_id: string;
-  type: ChangelogEvent['type'];
-  data: ChangelogEvent['data'];
   metadata: Record<string, unknown>;
   recorded_at: Date;
-}
+};
 
 /**
  * Reads the next events of the log in follower order. Only rows whose transaction is older than every
@@ -86,15 +85,16 @@ export function logPositionOf(event: Pick<StoredEvent, 'transactionId' | 'positi
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
+  // The rest is the event itself ({ type, data }), still discriminated by its type.
+  const { position, transaction_id, stream_id, stream_position, event_id, metadata, recorded_at, ...event } = row;
   return {
-    eventId: row.event_id,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    position: row.position,
-    transactionId: row.transaction_id,
-    streamId: row.stream_id,
-    streamPosition: row.stream_position,
-    recordedAt: row.recorded_at.toISOString(),
-  } as StoredEvent;
+    ...event,
+    eventId: event_id,
+    metadata,
+    position,
+    transactionId: transaction_id,
+    streamId: stream_id,
+    streamPosition: stream_position,
+    recordedAt: recorded_at.toISOString(),
+  };
 }

@@ -5,6 +5,10 @@ import path from 'node:path';
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * What a crawl may consume, each named once: the same name is the field here, in the parameters of the sandbox
+ * tasks (activities/sandbox/child) and in the message of the check that enforces it.
+ */
 export interface Limits {
   /** Bytes of a package archive downloaded before the crawl is rejected. */
   maxArchiveBytes: number;
@@ -16,19 +20,20 @@ export interface Limits {
   maxChangelogBytes: number;
   /** Bytes of a registry metadata document (npm packument). */
   maxMetadataBytes: number;
-  /** Entries kept from one changelog. */
-  maxEntries: number;
+  /** Entries (releases) kept from one changelog; the rest are dropped. */
+  maxChangelogEntries: number;
   /** Characters per changelog line; longer lines are cut so that per-line parsing stays bounded. */
   maxLineLength: number;
 }
 
+/** The sandbox's own limits, under the names of SandboxOptions (activities/sandbox), which takes them as they are. */
 export interface SandboxLimits {
   /** V8 heap of one sandbox process, in MB. */
   maxHeapMb: number;
   /** Wall-clock time one sandboxed task may run. */
   timeoutMs: number;
   /** Tasks one sandbox process serves before it is replaced; 1 gives every task a new process. */
-  tasksPerChild: number;
+  maxTasksPerChild: number;
   /** How long a sandbox process with no task waits for the next one before it exits. */
   idleMs: number;
 }
@@ -186,6 +191,19 @@ function temporalServer(raw: string | undefined): Config['temporal']['server'] {
   return value;
 }
 
+/** The crawl limits alone: for `changelogs parse`, which needs no other configuration. */
+export function loadLimits(env: Env = process.env): Limits {
+  return {
+    maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),
+    maxUnpackedBytes: integer(env, 'MAX_UNPACKED_BYTES', 200 * MB),
+    maxArchiveEntries: integer(env, 'MAX_ARCHIVE_ENTRIES', 20_000),
+    maxChangelogBytes: integer(env, 'MAX_CHANGELOG_BYTES', 5 * MB),
+    maxMetadataBytes: integer(env, 'MAX_METADATA_BYTES', 64 * MB),
+    maxChangelogEntries: integer(env, 'MAX_CHANGELOG_ENTRIES', 5_000),
+    maxLineLength: integer(env, 'MAX_LINE_LENGTH', 10_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env, root = path.resolve(__dirname, '..')): Config {
   const taskQueue = env.TASK_QUEUE || 'changelogs';
   const upstreamConfig = upstreams(env);
@@ -220,19 +238,11 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       // The forge's published quotas: 5,000 requests an hour with a token, 60 without.
       forgeRequestsPerHour: integer(env, 'GITHUB_REQUESTS_PER_HOUR', upstreamConfig.githubToken ? 5_000 : 60),
     },
-    limits: {
-      maxArchiveBytes: integer(env, 'MAX_ARCHIVE_BYTES', 50 * MB),
-      maxUnpackedBytes: integer(env, 'MAX_UNPACKED_BYTES', 200 * MB),
-      maxArchiveEntries: integer(env, 'MAX_ARCHIVE_ENTRIES', 20_000),
-      maxChangelogBytes: integer(env, 'MAX_CHANGELOG_BYTES', 5 * MB),
-      maxMetadataBytes: integer(env, 'MAX_METADATA_BYTES', 64 * MB),
-      maxEntries: integer(env, 'MAX_CHANGELOG_ENTRIES', 5_000),
-      maxLineLength: integer(env, 'MAX_LINE_LENGTH', 10_000),
-    },
+    limits: loadLimits(env),
     sandbox: {
       maxHeapMb: integer(env, 'SANDBOX_MAX_HEAP_MB', 256, 16),
       timeoutMs: integer(env, 'SANDBOX_TIMEOUT_MS', 30_000, 100),
-      tasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 10_000, 1),
+      maxTasksPerChild: integer(env, 'SANDBOX_TASKS_PER_CHILD', 10_000, 1),
       idleMs: integer(env, 'SANDBOX_IDLE_MS', 30_000, 0),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',

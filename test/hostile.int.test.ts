@@ -225,13 +225,13 @@ const ALL_CASES: Case[] = [
     name: 'gzip-bomb-300mb-of-zeros',
     tarball: () => gzipWithZeros(Buffer.concat([tarFile('package/CHANGELOG.md', HISTORY), tarHeader('package/bomb.bin', 300 * MB)]), 300, TAR_END),
     outcome: 'rejected',
-    reason: /maxDecompressedBytes/,
+    reason: /maxUnpackedBytes/,
   },
   {
     name: 'too-many-entries',
     tarball: () => tarBuffer(Array.from({ length: LIMITS.MAX_ARCHIVE_ENTRIES + 100 }, (_, i) => ({ name: `package/f${i}.txt`, content: '' }))).then((t) => zlib.gzipSync(t)),
     outcome: 'rejected',
-    reason: /maxEntries/,
+    reason: /maxArchiveEntries/,
   },
   {
     name: 'changelog-over-max-changelog-bytes',
@@ -251,7 +251,7 @@ const ALL_CASES: Case[] = [
     name: 'one-gigabyte-changelog-stream',
     tarball: () => gzipWithZeros(tarHeader('package/CHANGELOG.md', 1024 * MB), 1024, TAR_END),
     outcome: 'rejected',
-    reason: /maxDecompressedBytes/,
+    reason: /maxUnpackedBytes/,
   },
   {
     name: 'one-gigabyte-changelog-declared-truncated',

@@ -23,10 +23,7 @@ export interface StepContext {
 
 function sandboxOptions({ config, signal, onWait, attempt }: StepContext): SandboxOptions {
   return {
-    maxHeapMb: config.sandbox.maxHeapMb,
-    timeoutMs: config.sandbox.timeoutMs,
-    maxTasksPerChild: config.sandbox.tasksPerChild,
-    idleMs: config.sandbox.idleMs,
+    ...config.sandbox,
     freshChild: attempt > 1,
     ...(signal && { signal }),
     ...(onWait && { onProgress: () => onWait() }),
@@ -62,14 +59,7 @@ export async function parseArchive(
     {
       params: {
         kind: archive.kind,
-        limits: {
-          maxArchiveBytes: limits.maxArchiveBytes,
-          maxUnpackedBytes: limits.maxUnpackedBytes,
-          maxArchiveEntries: limits.maxArchiveEntries,
-          maxChangelogBytes: limits.maxChangelogBytes,
-          maxLineLength: limits.maxLineLength,
-          maxEntries: limits.maxEntries,
-        },
+        limits,
         knownVersions: release.knownVersions,
         sourceUrlBase: release.sourceUrlBase,
       },
@@ -90,7 +80,7 @@ export async function parseFile(
   const { value } = await runSandboxed(
     'parseText',
     {
-      params: { fileName: file.fileName, sourceUrl: file.sourceUrl, knownVersions, limits: { maxLineLength: limits.maxLineLength, maxEntries: limits.maxEntries } },
+      params: { fileName: file.fileName, sourceUrl: file.sourceUrl, knownVersions, limits },
       bytes: file.content,
     },
     sandboxOptions(context),

@@ -1,6 +1,7 @@
 // npm discovery: one page of the replication feed, resolved to the releases published since each changed
 // package was last seen. Reading is side-effect free; the follower commits what it has seen afterwards.
 import nano from 'nano';
+import pMap from 'p-map';
 import type { Pool } from 'pg';
 import type { ReleaseRef } from '../../workflows/types';
 import { UpstreamError } from '../http/httpGet';
@@ -42,6 +43,8 @@ interface ChangeRow {
 const STALE_RETRIES = 5;
 const STALE_DELAY_MS = 400;
 const PACKUMENT_CONCURRENCY = 8;
+/** A change left for the next page, its page's budget spent. */
+const NOT_READ = Symbol('not read');
 
 function revNumber(rev: string | undefined): number {
   return Number.parseInt(rev ?? '0', 10) || 0;
@@ -88,29 +91,6 @@ async function freshPackument(npm: NpmClientOptions, change: ChangeRow): Promise
   return packument;
 }
 
-/**
- * Resolves changes in feed order, `limit` at a time, until the budget is spent; returns the packuments of the
- * longest prefix that resolved (always at least the first change, however long it takes).
- */
-async function resolvePrefix(changes: ChangeRow[], limit: number, budgetMs: number, resolve: (change: ChangeRow) => Promise<Packument | null>): Promise<(Packument | null)[]> {
-  const deadline = Date.now() + budgetMs;
-  const results: (Packument | null)[] = [];
-  const done: boolean[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, changes.length) }, async () => {
-      while (next < changes.length && (next === 0 || Date.now() < deadline)) {
-        const index = next++;
-        results[index] = await resolve(changes[index]!);
-        done[index] = true;
-      }
-    }),
-  );
-  let prefix = 0;
-  while (prefix < changes.length && done[prefix]) prefix++;
-  return results.slice(0, prefix);
-}
-
 export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmClientOptions, input: ReadChangesInput): Promise<ChangesPage> {
   const { server, database } = splitDatabaseUrl(replicateUrl);
   const feed = nano({ url: server, headers: { 'user-agent': npm.userAgent } });
@@ -139,7 +119,17 @@ export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmC
     [live.map((c) => c.id)],
   );
   const lastSeen = new Map(seenRows.map((r) => [r.name, r.modified.toISOString()]));
-  const packuments = await resolvePrefix(changes, PACKUMENT_CONCURRENCY, input.budgetMs, (change) => (change.deleted ? Promise.resolve(null) : freshPackument(npm, change)));
+  // Packuments are read in feed order until the page's budget is spent; the page then ends after the longest
+  // run of changes read from its start (always at least the first change, however long it takes).
+  const deadline = Date.now() + input.budgetMs;
+  const read = await pMap(
+    changes,
+    (change, index): Promise<Packument | null | typeof NOT_READ> | typeof NOT_READ | null =>
+      index > 0 && Date.now() >= deadline ? NOT_READ : change.deleted ? null : freshPackument(npm, change),
+    { concurrency: PACKUMENT_CONCURRENCY },
+  );
+  const firstUnread = read.indexOf(NOT_READ);
+  const packuments = (firstUnread === -1 ? read : read.slice(0, firstUnread)) as (Packument | null)[];
   const handled = changes.slice(0, packuments.length);
   const complete = handled.length === changes.length;
 

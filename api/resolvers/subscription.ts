@@ -1,5 +1,5 @@
 // Subscription.crawls: crawl results from the log, resumable by cursor.
-import type { CrawlFailed, ReleaseCrawled, StoredEvent } from '../../eventStore/events';
+import type { StoredEvent } from '../../eventStore/events';
 import { decodeLogCursor, encodeLogCursor } from '../../eventStore/logPosition';
 import { readAndFollow } from '../../eventStore/readAndFollow';
 import { logPositionOf } from '../../eventStore/readLogBatch';
@@ -7,16 +7,26 @@ import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { fromEnum, toEnum, validName } from './registry';
 
-const CRAWL_RESULTS = ['ReleaseCrawled', 'CrawlFailed'] as const;
+const CRAWL_RESULTS = ['ReleaseCrawled', 'CrawlFailed', 'CrawlCancelled'] as const;
 
-export function toCrawlEvent(event: StoredEvent) {
-  const e = event as StoredEvent<ReleaseCrawled> | StoredEvent<CrawlFailed>;
+function outcomeOf(e: StoredEvent): string {
+  switch (e.type) {
+    case 'ReleaseCrawled':
+      return toEnum(e.data.outcome);
+    case 'CrawlFailed':
+      return 'FAILED';
+    case 'CrawlCancelled':
+      return 'CANCELLED';
+  }
+}
+
+export function toCrawlEvent(e: StoredEvent) {
   return {
     cursor: encodeLogCursor(logPositionOf(e)),
     registry: toEnum(e.data.registry),
     name: e.data.name,
     version: e.data.version,
-    outcome: e.type === 'CrawlFailed' ? 'FAILED' : toEnum(e.data.outcome),
+    outcome: outcomeOf(e),
     workflowId: e.data.crawl.workflowId,
     at: e.recordedAt,
   };

@@ -1,27 +1,29 @@
 // Keeps the read models in step with the log. Runs in the transaction that appended the event, and again
 // over the whole log when projections are rebuilt, so it must depend only on the event and earlier state.
 import type { PoolClient } from 'pg';
-import type { ChangelogEvent, CrawlCancelled, CrawlFailed, ReleaseCrawled, StoredEvent } from '../events';
+import type { ChangelogRef } from '../../workflows/types';
+import type { CrawlCancelled, CrawlFailed, ReleaseCrawled, StoredEvent } from '../events';
 import { readBlob } from '../blobs';
 
 export async function projectEvent(client: PoolClient, event: StoredEvent): Promise<void> {
   switch (event.type) {
     case 'ReleaseCrawled':
-      return projectReleaseCrawled(client, event as StoredEvent<ReleaseCrawled>);
+      return projectReleaseCrawled(client, event);
     case 'CrawlFailed':
-      return projectCrawlFailed(client, event as StoredEvent<CrawlFailed>);
+      return projectCrawlFailed(client, event);
     case 'CrawlCancelled':
-      return projectCrawlCancelled(client, event as StoredEvent<CrawlCancelled>);
+      return projectCrawlCancelled(client, event);
     default:
-      assertNever(event.type);
+      // `satisfies never`: a new event type fails to compile here until it has a projection.
+      return noProjection(event satisfies never);
   }
 }
 
-function assertNever(type: never): never {
-  throw new Error(`no projection for event type ${String(type)}`);
+function noProjection(event: { type: string }): never {
+  throw new Error(`no projection for event type ${event.type}`);
 }
 
-async function recordCrawl(client: PoolClient, event: StoredEvent<ChangelogEvent>, outcome: string, error: string | null) {
+async function recordCrawl(client: PoolClient, event: StoredEvent, outcome: string, error: string | null) {
   const d = event.data;
   await client.query(
     `INSERT INTO crawls (workflow_id, run_id, registry, name, version, outcome, started_at, finished_at, error, position)
@@ -57,26 +59,22 @@ async function projectReleaseCrawled(client: PoolClient, event: StoredEvent<Rele
     [d.registry, d.name, d.version, d.outcome, d.publishedAt, d.finishedAt, d.crawl.workflowId,
       d.changelog?.fileName ?? null, d.changelog?.parsedSha256 ?? null, d.reason],
   );
-  if (d.changelog) await showChangelogIfNewest(client, event as StoredEvent<ReleaseCrawled> & { data: { changelog: NonNullable<ReleaseCrawled['data']['changelog']> } });
+  if (d.changelog) await showChangelogIfNewest(client, d, d.changelog);
 }
 
 /** The package page shows the changelog of its most recently published crawled release. */
-async function showChangelogIfNewest(
-  client: PoolClient,
-  event: StoredEvent<ReleaseCrawled> & { data: { changelog: NonNullable<ReleaseCrawled['data']['changelog']> } },
-): Promise<void> {
-  const d = event.data;
+async function showChangelogIfNewest(client: PoolClient, d: ReleaseCrawled['data'], changelog: ChangelogRef): Promise<void> {
   const { rowCount } = await client.query(
     `UPDATE packages
         SET changelog_version = $3, changelog_published_at = $4, changelog_file = $5, changelog_source_url = $6,
             changelog_format = $7, changelog_blob = $8
       WHERE registry = $1 AND name = $2
         AND (changelog_published_at IS NULL OR $4::timestamptz IS NULL OR changelog_published_at <= $4::timestamptz)`,
-    [d.registry, d.name, d.version, d.publishedAt, d.changelog.fileName, d.changelog.sourceUrl, d.changelog.format, d.changelog.parsedSha256],
+    [d.registry, d.name, d.version, d.publishedAt, changelog.fileName, changelog.sourceUrl, changelog.format, changelog.parsedSha256],
   );
   if (!rowCount) return;
-  const parsed = await readBlob(client, d.changelog.parsedSha256);
-  if (!parsed) throw new Error(`parsed changelog blob ${d.changelog.parsedSha256} is missing`);
+  const parsed = await readBlob(client, changelog.parsedSha256);
+  if (!parsed) throw new Error(`parsed changelog blob ${changelog.parsedSha256} is missing`);
   await client.query('DELETE FROM changelog_entries WHERE registry = $1 AND name = $2', [d.registry, d.name]);
   await client.query(
     `INSERT INTO changelog_entries (registry, name, ordinal, version, date, title, body, html, sections, unreleased, yanked, prerelease)

@@ -1,5 +1,6 @@
 // Starting crawl workflows: one workflow per release, id `crawl:<registry>:<name>@<version>`, on the crawl task
 // queue, with the search attributes the Temporal UI filters by. Used by discovery, the API and the CLI.
+import pMap from 'p-map';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { crawlRelease } from '../../workflows/crawlRelease';
 import { PACKAGE, REGISTRY, VERSION } from '../../workflows/searchAttributes';
@@ -62,17 +63,16 @@ export async function startCrawls(
   options: { concurrency?: number; onProgress?: (progress: StartProgress) => void } = {},
 ): Promise<number> {
   const { concurrency = 32, onProgress } = options;
-  let next = 0;
   let done = 0;
   let started = 0;
-  const lane = async () => {
-    while (next < releases.length) {
-      const release = releases[next++]!;
+  await pMap(
+    releases,
+    async (release) => {
       if ((await startCrawl(temporal, taskQueue, release, policy)).started) started += 1;
       done += 1;
       onProgress?.({ done, started, total: releases.length });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, releases.length) }, lane));
+    },
+    { concurrency },
+  );
   return started;
 }

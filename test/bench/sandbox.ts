@@ -318,7 +318,7 @@ async function parsePath(options: SandboxOptions): Promise<void> {
     if (!existsSync(filesDir)) continue;
     for (const fileName of readdirSync(filesDir)) {
       const bytes = readFileSync(join(filesDir, fileName));
-      files.push({ name: `${dir}/${fileName}`, bytes, params: { fileName, sourceUrl: null, knownVersions: [], limits: { maxLineLength: limits.maxLineLength, maxEntries: limits.maxEntries } } });
+      files.push({ name: `${dir}/${fileName}`, bytes, params: { fileName, sourceUrl: null, knownVersions: [], limits } });
     }
   }
   const mb = files.reduce((sum, f) => sum + f.bytes.length, 0) / MB;

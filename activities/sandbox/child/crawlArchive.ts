@@ -5,28 +5,18 @@ import type { Readable } from 'node:stream';
 import { chooseChangelog, isChangelogName } from '../../../changelog/find';
 import type * as Parse from '../../../changelog/parse';
 import type { ChangelogFormat } from '../../../changelog/types';
+import type { Limits } from '../../../infra/config';
 import { decodeText } from './archive/decodeText';
 import { readRootFiles } from './archive/readRootFiles';
-import { ArchiveRejectedError, type ArchiveKind } from './archive/types';
+import { ArchiveRejectedError, type ArchiveKind, type ArchiveLimits } from './archive/types';
 import { WithBytes } from '../protocol';
 
-export interface CrawlArchiveLimits {
-  /** Compressed bytes read from the archive. */
-  maxArchiveBytes: number;
-  /** Bytes produced by decompression, all entries together. */
-  maxUnpackedBytes: number;
-  maxArchiveEntries: number;
-  /** Bytes of the changelog file. */
-  maxChangelogBytes: number;
-  /** Characters per line kept after decoding; longer lines are cut, so per-line parsing stays bounded. */
-  maxLineLength: number;
-  /** Entries kept from the changelog. */
-  maxEntries: number;
-}
+/** The configuration's limits a changelog's text is decoded and parsed within. */
+export type TextLimits = Pick<Limits, 'maxLineLength' | 'maxChangelogEntries'>;
 
 export interface CrawlArchiveParams {
   kind: ArchiveKind;
-  limits: CrawlArchiveLimits;
+  limits: ArchiveLimits & TextLimits;
   knownVersions: readonly string[];
   /** Prefix that turns a root file name into a web URL of the file (`sourceUrlFor(release, '')`), or null. */
   sourceUrlBase: string | null;
@@ -66,16 +56,7 @@ export async function crawlArchive(params: CrawlArchiveParams, archive: Readable
   const { limits } = params;
   let files;
   try {
-    ({ files } = await readRootFiles(archive, {
-      kind: params.kind,
-      limits: {
-        maxCompressedBytes: limits.maxArchiveBytes,
-        maxDecompressedBytes: limits.maxUnpackedBytes,
-        maxEntries: limits.maxArchiveEntries,
-        maxFileBytes: limits.maxChangelogBytes,
-      },
-      wanted: (path) => isChangelogName(path),
-    }));
+    ({ files } = await readRootFiles(archive, { kind: params.kind, limits, wanted: (path) => isChangelogName(path) }));
   } catch (err) {
     if (err instanceof ArchiveRejectedError) return noBytes(rejected(err.reason, err.message));
     throw err;
@@ -96,7 +77,7 @@ export function parseChosen(
   content: Buffer,
   fileName: string,
   sourceUrl: string | null,
-  params: { knownVersions: readonly string[]; limits: Pick<CrawlArchiveLimits, 'maxLineLength' | 'maxEntries'> },
+  params: { knownVersions: readonly string[]; limits: TextLimits },
   withRaw: boolean,
 ): ParsedText {
   const decoded = decodeText(content, { maxLineLength: params.limits.maxLineLength });
@@ -108,7 +89,7 @@ export function parseChosen(
     fileName,
     sourceUrl,
     knownVersions: params.knownVersions,
-    maxEntries: params.limits.maxEntries,
+    maxEntries: params.limits.maxChangelogEntries,
   });
   const json = Buffer.from(JSON.stringify(parsed));
   const rawBytes = withRaw ? content.length : 0;

@@ -27,7 +27,7 @@ const params: CrawlArchiveParams = {
     maxArchiveEntries: 1_000,
     maxChangelogBytes: 1_000_000,
     maxLineLength: 10_000,
-    maxEntries: 1_000,
+    maxChangelogEntries: 1_000,
   },
   knownVersions: ['1.0.0', '1.1.0'],
   sourceUrlBase: 'https://example.test/demo/blob/HEAD/',

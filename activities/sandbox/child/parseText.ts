@@ -1,13 +1,13 @@
 // The untrusted half of a crawl whose changelog came as a file (a declared link, the repository, release
 // notes): decode and parse it. The parent has already capped its size.
 import type { Readable } from 'node:stream';
-import { type CrawlArchiveLimits, parseChosen, type ParsedText } from './crawlArchive';
+import { parseChosen, type ParsedText, type TextLimits } from './crawlArchive';
 
 export interface ParseTextParams {
   fileName: string;
   sourceUrl: string | null;
   knownVersions: readonly string[];
-  limits: Pick<CrawlArchiveLimits, 'maxLineLength' | 'maxEntries'>;
+  limits: TextLimits;
 }
 
 export async function parseText(params: ParseTextParams, input: Readable): Promise<ParsedText> {

@@ -52,9 +52,9 @@ class Budget {
 
   addCompressed(bytes: number): void {
     this.compressed += bytes;
-    if (this.compressed > this.limits.maxCompressedBytes) {
+    if (this.compressed > this.limits.maxArchiveBytes) {
       throw new ArchiveRejectedError(
-        `archive is larger than maxCompressedBytes (${this.limits.maxCompressedBytes} bytes)`,
+        `archive is larger than maxArchiveBytes (${this.limits.maxArchiveBytes} bytes)`,
         'compressed-size',
       );
     }
@@ -62,9 +62,9 @@ class Budget {
 
   addDecompressed(bytes: number): void {
     this.decompressed += bytes;
-    if (this.decompressed > this.limits.maxDecompressedBytes) {
+    if (this.decompressed > this.limits.maxUnpackedBytes) {
       throw new ArchiveRejectedError(
-        `archive decompresses to more than maxDecompressedBytes (${this.limits.maxDecompressedBytes} bytes)`,
+        `archive decompresses to more than maxUnpackedBytes (${this.limits.maxUnpackedBytes} bytes)`,
         'decompressed-size',
       );
     }
@@ -72,9 +72,9 @@ class Budget {
 
   addEntry(): void {
     this.entries += 1;
-    if (this.entries > this.limits.maxEntries) {
+    if (this.entries > this.limits.maxArchiveEntries) {
       throw new ArchiveRejectedError(
-        `archive has more than maxEntries (${this.limits.maxEntries}) entries`,
+        `archive has more than maxArchiveEntries (${this.limits.maxArchiveEntries}) entries`,
         'entry-count',
       );
     }
@@ -185,7 +185,7 @@ async function readRootFile(entry: Entry, path: string, options: ReadRootFilesOp
     await drain(entry);
     return { path, size, content: Buffer.alloc(0) };
   }
-  if (size > options.limits.maxFileBytes) {
+  if (size > options.limits.maxChangelogBytes) {
     await drain(entry);
     return { path, size, content: Buffer.alloc(0), oversized: true };
   }

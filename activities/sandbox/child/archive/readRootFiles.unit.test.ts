@@ -13,10 +13,10 @@ type TarEntry = {
 };
 
 const roomy: ArchiveLimits = {
-  maxCompressedBytes: 10_000_000,
-  maxDecompressedBytes: 10_000_000,
-  maxEntries: 1_000,
-  maxFileBytes: 1_000_000,
+  maxArchiveBytes: 10_000_000,
+  maxUnpackedBytes: 10_000_000,
+  maxArchiveEntries: 1_000,
+  maxChangelogBytes: 1_000_000,
 };
 
 const isChangelog = (path: string): boolean => /^(changelog|history|changes)(\.\w+)?$/i.test(path);
@@ -187,14 +187,14 @@ describe('readRootFiles: sdist', () => {
 });
 
 describe('readRootFiles: limits', () => {
-  it('rejects an archive bigger than maxCompressedBytes without downloading all of it', async () => {
+  it('rejects an archive bigger than maxArchiveBytes without downloading all of it', async () => {
     const tgz = gzipSync(await tarOf([{ name: 'package/blob.bin', content: randomBytes(500_000) }]));
     const download = new Download(tgz, 1024);
     const err = await rejection(
-      readRootFiles(download, { kind: 'npm', limits: { ...roomy, maxCompressedBytes: 50_000 }, wanted: isChangelog }),
+      readRootFiles(download, { kind: 'npm', limits: { ...roomy, maxArchiveBytes: 50_000 }, wanted: isChangelog }),
     );
     expect(err.reason).toBe('compressed-size');
-    expect(err.message).toMatch(/maxCompressedBytes \(50000 bytes\)/);
+    expect(err.message).toMatch(/maxArchiveBytes \(50000 bytes\)/);
     expect(download.destroyed).toBe(true);
     expect(download.pulled).toBeLessThan(200_000);
   });
@@ -217,7 +217,7 @@ describe('readRootFiles: limits', () => {
       bomb = await gzipped;
     });
 
-    it('is rejected once maxDecompressedBytes is crossed, early and without inflating it', async () => {
+    it('is rejected once maxUnpackedBytes is crossed, early and without inflating it', async () => {
       expect(bomb.length).toBeLessThan(1_000_000);
       const download = new Download(bomb, 4096);
       const started = Date.now();
@@ -225,12 +225,12 @@ describe('readRootFiles: limits', () => {
       const err = await rejection(
         readRootFiles(download, {
           kind: 'npm',
-          limits: { ...roomy, maxDecompressedBytes: 5_000_000 },
+          limits: { ...roomy, maxUnpackedBytes: 5_000_000 },
           wanted: () => true,
         }),
       );
       expect(err.reason).toBe('decompressed-size');
-      expect(err.message).toMatch(/maxDecompressedBytes \(5000000 bytes\)/);
+      expect(err.message).toMatch(/maxUnpackedBytes \(5000000 bytes\)/);
       expect(Date.now() - started).toBeLessThan(2_000);
       // A few stream buffers' worth is read ahead; the point is that the rest never is.
       expect(download.pulled).toBeLessThan(bomb.length / 2);
@@ -240,32 +240,32 @@ describe('readRootFiles: limits', () => {
 
     it('counts skipped entries too, inside a gem', async () => {
       const gem = await tarOf([{ name: 'data.tar.gz', content: bomb }]);
-      const err = await rejection(read(gem, 'gem', { maxDecompressedBytes: 5_000_000 }));
+      const err = await rejection(read(gem, 'gem', { maxUnpackedBytes: 5_000_000 }));
       expect(err.reason).toBe('decompressed-size');
     });
   });
 
-  it('rejects more than maxEntries entries', async () => {
+  it('rejects more than maxArchiveEntries entries', async () => {
     const entries = Array.from({ length: 30 }, (_, i) => ({ name: `package/f${i}.txt`, content: 'x' }));
-    const err = await rejection(read(gzipSync(await tarOf(entries)), 'npm', { maxEntries: 10 }));
+    const err = await rejection(read(gzipSync(await tarOf(entries)), 'npm', { maxArchiveEntries: 10 }));
     expect(err.reason).toBe('entry-count');
-    expect(err.message).toMatch(/maxEntries \(10\)/);
+    expect(err.message).toMatch(/maxArchiveEntries \(10\)/);
   });
 
   it('counts gem entries inside data.tar.gz', async () => {
     const entries = Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.txt`, content: 'x' }));
-    const err = await rejection(read(await gemOf(entries), 'gem', { maxEntries: 10 }));
+    const err = await rejection(read(await gemOf(entries), 'gem', { maxArchiveEntries: 10 }));
     expect(err.reason).toBe('entry-count');
   });
 
-  it('flags a wanted file over maxFileBytes as oversized instead of failing the read', async () => {
+  it('flags a wanted file over maxChangelogBytes as oversized instead of failing the read', async () => {
     const tgz = gzipSync(
       await tarOf([
         { name: 'package/CHANGELOG.md', content: 'x'.repeat(5_000) },
         { name: 'package/HISTORY.md', content: 'small' },
       ]),
     );
-    const result = await read(tgz, 'npm', { maxFileBytes: 1_000 });
+    const result = await read(tgz, 'npm', { maxChangelogBytes: 1_000 });
     expect(result.files).toEqual([
       { path: 'CHANGELOG.md', size: 5_000, content: Buffer.alloc(0), oversized: true },
       { path: 'HISTORY.md', size: 5, content: Buffer.from('small') },

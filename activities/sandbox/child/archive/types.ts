@@ -1,15 +1,12 @@
 import type { Readable } from 'node:stream';
+import type { Limits } from '../../../../infra/config';
 
-export interface ArchiveLimits {
-  /** Bytes read from the (compressed) input before giving up. */
-  maxCompressedBytes: number;
-  /** Bytes produced by decompression (all entries together) before giving up. */
-  maxDecompressedBytes: number;
-  /** Archive entries (files, folders, links…) before giving up. */
-  maxEntries: number;
-  /** Size of one wanted file before it is refused. */
-  maxFileBytes: number;
-}
+/**
+ * The configuration's limits an archive is read within, under their names there: `maxArchiveBytes` read from the
+ * (compressed) input, `maxUnpackedBytes` produced by decompression (all entries together), `maxArchiveEntries`
+ * (files, folders, links…), and `maxChangelogBytes` of one wanted file before it is refused.
+ */
+export type ArchiveLimits = Pick<Limits, 'maxArchiveBytes' | 'maxUnpackedBytes' | 'maxArchiveEntries' | 'maxChangelogBytes'>;
 
 /** npm tarball (`package/…`), RubyGems `.gem` (plain tar holding `data.tar.gz`), PyPI sdist (`<name>-<version>/…`). */
 export type ArchiveKind = 'npm' | 'gem' | 'sdist';
@@ -20,7 +17,7 @@ export interface RootFile {
   size: number;
   content: Buffer;
   /**
-   * Set when the file was wanted but its size exceeds `maxFileBytes`: its content is left empty so one huge
+   * Set when the file was wanted but its size exceeds `maxChangelogBytes`: its content is left empty so one huge
    * changelog does not fail the whole read; the caller decides whether another candidate will do.
    */
   oversized?: boolean;
