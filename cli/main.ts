@@ -4,7 +4,8 @@ interface CommandModule {
   run(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, { summary: string; load: () => CommandModule }> = {
+/** The commands `changelogs` accepts (deployment files are checked against these names). */
+export const commands: Record<string, { summary: string; load: () => CommandModule }> = {
   start: { summary: 'run the whole stack on this machine', load: () => require('./start') as CommandModule },
   parse: { summary: 'parse changelog files (or archives with --tarball) and print entries', load: () => require('./parse') as CommandModule },
   crawl: { summary: 'crawl one release: changelogs crawl npm <name> [version]', load: () => require('./crawl') as CommandModule },

@@ -8,10 +8,17 @@ import { ensureDiscovery } from '../workers/ensureDiscovery';
 import { createCrawlWorkers } from '../workers/crawl';
 import { createOrchestrationWorker } from '../workers/orchestration';
 
+/** The worker processes there are: `changelogs worker <kind>`. */
+export const WORKER_KINDS = ['orchestration', 'crawl'] as const;
+
+function isWorkerKind(value: string | undefined): value is (typeof WORKER_KINDS)[number] {
+  return (WORKER_KINDS as readonly (string | undefined)[]).includes(value);
+}
+
 export async function run(args: string[]): Promise<number> {
   const kind = args[0];
-  if (kind !== 'orchestration' && kind !== 'crawl') {
-    console.error('usage: changelogs worker orchestration|crawl');
+  if (!isWorkerKind(kind)) {
+    console.error(`usage: changelogs worker ${WORKER_KINDS.join('|')}`);
     return 2;
   }
   const config = loadConfig();

@@ -88,6 +88,8 @@ export interface Config {
   limits: Limits;
   sandbox: SandboxLimits;
   userAgent: string;
+  /** Port of a worker process's Prometheus endpoint (`/metrics`). */
+  metricsPort: number;
   /** Temporal SDK log level in worker processes. */
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -110,6 +112,22 @@ export interface Upstreams {
   /** Requests a second each process sends to RubyGems (its published limit is 10). */
   rubygemsPerSecond: number;
 }
+
+/**
+ * Every environment variable loadConfig reads, and so every name a deployment may set for a Changelogs process (the
+ * deployment files are checked against this list). `npm_config_registry` is what npm passes to scripts it runs.
+ */
+export const CONFIG_VARIABLES = [
+  'DATABASE_URL', 'PGUSER',
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TASK_QUEUE', 'DATA_DIR', 'WORKFLOW_BUNDLE',
+  'PORT', 'API_TOKEN', 'METRICS_PORT',
+  'UPSTREAMS', 'NPM_REGISTRY_URL', 'npm_config_registry', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'RUBYGEMS_REQUESTS_PER_SECOND',
+  'PYPI_URL', 'PYPI_SERIAL_JOURNAL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL', 'GITHUB_TOKEN',
+  'POLL_INTERVAL_SECONDS', 'FOLLOW_IDLE_SECONDS', 'FOLLOW_PAGE_SIZE',
+  'MAX_ARCHIVE_BYTES', 'MAX_UNPACKED_BYTES', 'MAX_ARCHIVE_ENTRIES', 'MAX_CHANGELOG_BYTES', 'MAX_METADATA_BYTES', 'MAX_CHANGELOG_ENTRIES', 'MAX_LINE_LENGTH',
+  'SANDBOX_MAX_HEAP_MB', 'SANDBOX_TIMEOUT_MS', 'SANDBOX_TASKS_PER_CHILD', 'SANDBOX_IDLE_MS',
+  'USER_AGENT', 'LOG_LEVEL',
+] as const;
 
 const UPSTREAM_VARIABLES = ['NPM_REGISTRY_URL', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'PYPI_URL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL'];
 
@@ -246,6 +264,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       idleMs: integer(env, 'SANDBOX_IDLE_MS', 30_000, 0),
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0),
     logLevel: logLevel(env.LOG_LEVEL),
   };
 }
