@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { freePort } from '../infra/temporal/devServer';
-import { findTemporalCli } from '../infra/temporal/locateTemporalCli';
+import { findTemporalCli } from '../infra/temporal/goTools';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 import { requireEnv } from './support/env';
 import { waitFor } from './support/waitFor';
