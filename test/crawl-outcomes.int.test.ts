@@ -2,6 +2,7 @@
 // crawl someone cancels. Each shows in the crawl history and in the Temporal UI's Outcome search attribute.
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { crawlWorkflowId } from '../workflows/types';
+import { recordHistory } from './support/histories';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';
 
@@ -46,6 +47,7 @@ describe('a release that is not published', () => {
     expect((await crawlsWith('NOT_PUBLISHED')).map((c) => c.workflowId)).toEqual([handle.workflowId]);
     const replay = await stack.graphql<{ replayFailedCrawls: number }>('mutation { replayFailedCrawls }', {}, auth);
     expect(replay.data?.replayFailedCrawls).toBe(0);
+    recordHistory(stack.config, 'crawl-not-published', handle.workflowId);
   });
 });
 
@@ -68,6 +70,7 @@ describe('a crawl cancelled during a slow download', () => {
       return crawls.length > 0 ? crawls : undefined;
     });
     expect(cancelled.map((c) => c.workflowId)).toEqual([handle.workflowId]);
+    recordHistory(stack.config, 'crawl-cancelled', handle.workflowId, description.runId);
 
     const replay = await stack.graphql<{ replayCrawl: { started: boolean } }>(`mutation ($id: String!) { replayCrawl(workflowId: $id) { started } }`, { id: handle.workflowId }, auth);
     expect(replay.errors).toBeUndefined();

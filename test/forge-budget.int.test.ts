@@ -1,6 +1,7 @@
 // The forge's request budget is one limit shared by every crawl: crawls that need the forge queue for it
 // instead of each spending attempts on finding it gone, and crawls whose changelog is in the package archive
 // never wait for it.
+import { recordHistory } from './support/histories';
 import { startStack, type TestStack } from './support/stack';
 
 const TOKEN = 'budget-token';
@@ -46,4 +47,5 @@ test('twelve crawls needing 24 forge requests stay within the budget; archive cr
   // No forge step met the limit: each ran once, at its first attempt.
   for (const handle of forgeCrawls) expect(await forgeAttempts(handle.workflowId)).toEqual([1, 1]);
   expect(stack.upstreams.github.rateLimit(TOKEN).remaining).toBeGreaterThanOrEqual(0);
+  recordHistory(stack.config, 'crawl-found-in-repository', forgeCrawls[0]!.workflowId);
 }, 180_000);

@@ -8,8 +8,18 @@ import { HISTORIES_DIR } from './support/histories';
 
 const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
 
-test('histories of the follower (with a continue-as-new), a poll and crawls are committed', () => {
-  expect(files).toEqual(expect.arrayContaining(['npm-follow-continued.json', 'poll-rubygems.json', 'crawl-found.json', 'crawl-failed.json']));
+test('histories of the follower (with a continue-as-new), a poll and crawls of every kind are committed', () => {
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'npm-follow-continued.json',
+      'poll-rubygems.json',
+      'crawl-found.json',
+      'crawl-found-in-repository.json',
+      'crawl-failed.json',
+      'crawl-cancelled.json',
+      'crawl-not-published.json',
+    ]),
+  );
 });
 
 test.each(files)('%s replays deterministically against the current workflow code', (file) => {
