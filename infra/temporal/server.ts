@@ -4,6 +4,7 @@
 // server's configuration, starts it, creates the namespace and search attributes, and starts the UI.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -111,8 +112,34 @@ async function prepareSchema(sqlTool: string, pg: PostgresParts, database: strin
   progress(`schema ${schema} is up to date in ${database}`);
 }
 
+/** The highest port the server can record for cluster membership (its column is a smallint). */
+const MAX_MEMBERSHIP_PORT = 32767;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Four ports for the services' membership protocol: just below the frontend's when it leaves room (7233 gives
+ * 6933–6939), else free ones found below 32768, since the server stores them in a smallint.
+ */
+async function membershipPorts(port: number): Promise<number> {
+  const base = port - 300;
+  if (base >= 1024 && base + 6 <= MAX_MEMBERSHIP_PORT) return base;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const all = await Promise.all([0, 1, 2, 6].map((offset) => portIsFree(candidate + offset)));
+    if (all.every(Boolean)) return candidate;
+  }
+  throw new Error('no free ports below 32768 for the Temporal server\'s membership protocol');
+}
+
 /** The server's static configuration, as JSON (which YAML readers take as it is). */
-function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databases: { main: string; visibility: string }, shards: number, dynamicConfigFile: string): object {
+function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databases: { main: string; visibility: string }, shards: number, dynamicConfigFile: string, membership: number): object {
   const { port } = options;
   const maxConns = options.maxConnections ?? 20;
   const store = (databaseName: string, connections: number) => ({
@@ -138,12 +165,12 @@ function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databas
       datastores: { default: store(databases.main, maxConns), visibility: store(databases.visibility, Math.max(4, Math.ceil(maxConns / 4))) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
-    // Service ports above the frontend's, membership ports below it, so that one number places the server.
+    // Service ports just above the frontend's, so that one number places the server.
     services: {
-      frontend: service(port, port - 300, { httpPort: port + 10 }),
-      history: service(port + 1, port - 299),
-      matching: service(port + 2, port - 298),
-      worker: service(port + 6, port - 294),
+      frontend: service(port, membership, { httpPort: port + 10 }),
+      history: service(port + 1, membership + 1),
+      matching: service(port + 2, membership + 2),
+      worker: service(port + 6, membership + 6),
     },
     clusterMetadata: {
       enableGlobalNamespace: false,
@@ -255,7 +282,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const dynamicFile = path.join(dir, 'dynamicconfig.yaml');
   fs.writeFileSync(dynamicFile, JSON.stringify(dynamicConfigFile({ ...TUNED_DYNAMIC_CONFIG, ...options.dynamicConfig }), null, 2));
   const configFile = path.join(dir, 'config.yaml');
-  fs.writeFileSync(configFile, JSON.stringify(serverConfig(options, pg, databases, shards, dynamicFile), null, 2), { mode: 0o600 });
+  fs.writeFileSync(configFile, JSON.stringify(serverConfig(options, pg, databases, shards, dynamicFile, await membershipPorts(options.port)), null, 2), { mode: 0o600 });
 
   const address = `127.0.0.1:${options.port}`;
   const child = spawn(server, ['--config-file', configFile, '--allow-no-auth', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
