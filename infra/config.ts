@@ -62,7 +62,12 @@ export interface Config {
     /** A prebuilt workflow bundle (from bundleWorkflowCode); the sources are bundled at start when unset. */
     workflowBundle: string | null;
   };
-  api: { port: number; token: string | null };
+  api: {
+    port: number;
+    token: string | null;
+    /** How long a stopping API server waits for requests in flight before closing their connections. */
+    shutdownGraceMs: number;
+  };
   upstreams: Upstreams;
   discovery: {
     /** Seconds between RubyGems and PyPI polls (Temporal Schedules). */
@@ -243,7 +248,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       dataDir: path.resolve(root, env.DATA_DIR || '.data'),
       workflowBundle: env.WORKFLOW_BUNDLE || null,
     },
-    api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null },
+    api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null, shutdownGraceMs: integer(env, 'API_SHUTDOWN_GRACE_MS', 10_000, 0) },
     upstreams: upstreamConfig,
     discovery: {
       pollIntervalSeconds: integer(env, 'POLL_INTERVAL_SECONDS', 60),
