@@ -4,10 +4,11 @@
 // a body parsed here is at most PARSED_BODY_LIMIT bytes.
 //
 // Kept, rather than left to yoga, because yoga's path copies every body through web streams and a
-// size-limiting transform, which costs as much CPU as the rest of a cheap request. `npm run bench:api`,
-// 2026-12-02, 100,000 packages, 200 concurrent requests, load average 6-9, median of 3 rounds, API CPU per
-// request with yoga's body parsing → with this: `{ __typename }` 0.40 → 0.20 ms (2,108 → 2,991 requests a
-// second); a repeated search 0.37 → 0.26 ms; a varied search 1.72 → 1.40 ms.
+// size-limiting transform, which costs as much CPU as the rest of a cheap request. `npm run bench:api`
+// (variants `current` and `yoga-body` in one run), 2026-12-02, 100,000 packages, 200 concurrent requests,
+// median of 3 rounds, load average 6-15: API CPU per request, yoga's body parsing → this,
+// `{ __typename }` 0.64 → 0.32 ms (1,250 → 2,212 requests a second), a repeated search 0.48 → 0.33 ms,
+// a varied search 1.93 → 1.68 ms.
 import type http from 'node:http';
 
 /** JSON bodies up to this size are read and parsed here; larger ones stream through yoga (and its limit). */

@@ -1,88 +1,20 @@
 // The HTTP server: GraphQL at /graphql (queries and mutations over HTTP, subscriptions over graphql-ws on
 // the same path or as server-sent events), the web page at /, /healthz, /readyz and /metrics. Every
 // response carries the security headers.
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { createSchema, createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { startLogFollower } from '../eventStore/followLog';
-import type { ApiContext, ApiDeps, ApiShared } from './context';
+import type { ApiDeps } from './context';
+import { type ApiOptions, createApi } from './graphql';
 import { readiness } from './health';
 import { createLiveStreams } from './liveStreams';
-import { createLoaders } from './loaders';
-import { createApiMetrics, useGraphQLMetrics } from './metrics';
+import { createApiMetrics } from './metrics';
 import { withParsedBody } from './parsedBody';
-import { useLimits } from './plugins/limits';
-import { useSearchResponseCache } from './plugins/responseCache';
-import { crawlMutation } from './resolvers/crawl';
-import { crawlsQuery, packageCrawls } from './resolvers/crawls';
-import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './resolvers/package';
-import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
-import { runSearch, searchQuery } from './resolvers/search';
-import { crawlsSubscription } from './resolvers/subscription';
 import { setSecurityHeaders } from './securityHeaders';
-import { shareInFlight } from './shareInFlight';
 import { loadStaticFiles } from './staticFiles';
 import { serveWebSockets } from './webSockets';
 
-const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 const WEB_ROOT = path.join(__dirname, '..', 'web');
-
-/** The Authorization header over HTTP; over graphql-ws, the `authorization` connection parameter. */
-function authorizationOf(initial: Partial<YogaInitialContext> & { connectionParams?: Record<string, unknown> }): string | null {
-  const fromParams = initial.connectionParams?.authorization;
-  if (typeof fromParams === 'string') return fromParams;
-  return initial.request?.headers.get('authorization') ?? null;
-}
-
-export interface ApiOptions {
-  /** How long identical searches share one response; 0 turns the cache off. */
-  searchCacheTtlMs?: number;
-  /** Given the default guard and cache plugins (the limits, the search response cache), those to use instead. */
-  plugins?: (defaults: Plugin[]) => Plugin[];
-  /** How a GraphQL request's body reaches yoga, which gets the request on `next`; `withParsedBody` by default. */
-  readBody?: (req: http.IncomingMessage, next: () => void) => void;
-}
-
-export function createApi(shared: ApiShared, options: ApiOptions = {}) {
-  const schema = createSchema<ApiContext>({
-    typeDefs,
-    resolvers: {
-      Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery },
-      Mutation: { crawl: crawlMutation, replayCrawl: replayCrawlMutation, replayFailedCrawls: replayFailedCrawlsMutation },
-      Subscription: { crawls: crawlsSubscription },
-      Package: { changes: packageChanges, crawls: packageCrawls },
-      Changelog: { entries: changelogEntries },
-      Crawl: { package: crawlPackage },
-    },
-  });
-  const queryFields = Object.keys(schema.getQueryType()!.getFields());
-  const searchPackages: ApiContext['searchPackages'] = shareInFlight(
-    async (...args) => {
-      const done = shared.metrics.searchDuration.startTimer();
-      try {
-        return await runSearch(shared, ...args);
-      } finally {
-        done();
-      }
-    },
-    (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]),
-  );
-  const guardsAndCache = [...useLimits(), useSearchResponseCache({ ttlMs: options.searchCacheTtlMs ?? 2_000, queryFields })];
-  return createYoga<object, ApiContext>({
-    schema,
-    graphqlEndpoint: '/graphql',
-    context: (initial) => ({ ...shared, loaders: createLoaders(shared.pool), searchPackages, authorization: authorizationOf(initial) }),
-    plugins: [
-      useGraphQLMetrics(shared.metrics),
-      ...(options.plugins ? options.plugins(guardsAndCache) : guardsAndCache),
-    ],
-    // Yoga's GraphiQL loads its code from a CDN, which the security policy (rightly) refuses.
-    graphiql: false,
-    landingPage: false,
-    logging: 'warn',
-  });
-}
 
 /** A follower error this recent means it is not following the log now (it retries every second). */
 const FOLLOWER_ERROR_WINDOW_MS = 5_000;
@@ -99,6 +31,15 @@ export interface RunningApi {
 }
 
 type Route = 'graphql' | 'page' | 'healthz' | 'readyz' | 'metrics' | 'not_found';
+
+/** The request target's path, normalised (`..` resolved); null when it is not a URL at all. */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}
 
 export async function startApi(deps: ApiDeps, port = deps.config.api.port, options: ApiOptions = {}): Promise<RunningApi> {
   let followerError: { at: number; message: string } | null = null;
@@ -132,13 +73,13 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
   };
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, route: Route, pathname: string) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, route: Route, pathname: string | null) => {
     switch (route) {
       case 'graphql':
         readBody(req, () => void yoga(req, res));
         return;
       case 'page':
-        staticFiles.serve(staticFiles.lookup(pathname)!, req, res);
+        staticFiles.serve(staticFiles.lookup(pathname!)!, req, res);
         return;
       case 'healthz':
         json(res, 200, { status: 'alive' });
@@ -165,8 +106,8 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
   };
 
   const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routeOf(pathname, req.method);
+    const pathname = pathOf(req.url);
+    const route = pathname === null ? 'not_found' : routeOf(pathname, req.method);
     const timer = metrics.httpRequests.startTimer({ method: /^[A-Z]{1,10}$/.test(req.method ?? '') ? req.method : 'OTHER', route });
     res.once('close', () => {
       timer({ status: String(res.statusCode) });

@@ -4,9 +4,10 @@ import http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { ApiDeps } from '../api/context';
+import { createApi } from '../api/graphql';
 import { createLiveStreams } from '../api/liveStreams';
 import { createApiMetrics } from '../api/metrics';
-import { createApi, startApi } from '../api/server';
+import { startApi } from '../api/server';
 import { startLogFollower } from '../eventStore/followLog';
 import { recordRelease } from './support/releases';
 import { startStack, type TestStack } from './support/stack';
@@ -99,7 +100,7 @@ describe('static files', () => {
 
   test('nothing outside web/ can be reached, however the path is spelt', async () => {
     for (const path of ['/../package.json', '/..%2fpackage.json', '/%2e%2e/package.json', '/%2e%2e%2fapi%2fserver.ts', '/web/index.html', '//etc/passwd',
-      '/..\\package.json', '/./app.js/../../package.json', '/.%00/app.js', '/schema.graphql', '/api/schema.graphql']) {
+      '/..\\package.json', '/./app.js/../../package.json', '/.%00/app.js', '/schema.graphql', '/api/schema.graphql', 'http://[']) {
       const response = await rawGet(path);
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
       expect(response.body).not.toContain('"dependencies"');

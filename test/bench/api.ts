@@ -29,7 +29,7 @@ import { encodeLogCursor } from '../../eventStore/logPosition';
 import { readLogHead } from '../../eventStore/readLogBatch';
 import { runSearch } from '../../api/resolvers/search';
 import { startApi } from '../../api/server';
-import type { ApiOptions } from '../../api/server';
+import type { ApiOptions } from '../../api/graphql';
 import { handWrittenOptions } from './handWritten';
 import type { Plugin } from 'graphql-yoga';
 import type { ApiContext } from '../../api/context';

@@ -2,7 +2,7 @@
 // libraries that replaced them (GraphQL Armor, yoga's response cache), in the same run.
 import type { Plugin } from 'graphql-yoga';
 import type { ApiContext } from '../../../api/context';
-import type { ApiOptions } from '../../../api/server';
+import type { ApiOptions } from '../../../api/graphql';
 import { createSearchCache, useSearchResponses } from './searchCache';
 import { useAliasLimit } from './useAliasLimit';
 import { useCostLimit } from './useCostLimit';
