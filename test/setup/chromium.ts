@@ -1,4 +1,4 @@
-// Chromium for the browser tests, found the way the Temporal CLI is (infra/temporal/locateTemporalCli.ts):
+// Chromium for the browser tests, found the way the Temporal CLI is (infra/temporal/goTools.ts):
 // CHROMIUM_PATH, then /usr/bin/chromium, then `chromium` on PATH; otherwise Debian's package is installed
 // where apt-get can be used (as root, or through sudo without a password), with progress; otherwise one
 // clear line says what to do. The global setup calls this before any test runs, so a run never fails
