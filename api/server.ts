@@ -1,137 +1,136 @@
 // The HTTP server: GraphQL at /graphql (queries and mutations over HTTP, subscriptions over graphql-ws on
-// the same path or as server-sent events), the web page at /.
-import fs from 'node:fs';
+// the same path or as server-sent events), the web page at /, /healthz, /readyz and /metrics. Every
+// response carries the security headers.
 import http from 'node:http';
 import path from 'node:path';
-import { createSchema, createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { startLogFollower } from '../eventStore/followLog';
-import type { ApiContext, ApiDeps } from './context';
-import { useAliasLimit } from './plugins/useAliasLimit';
-import { useCostLimit } from './plugins/useCostLimit';
-import { useDepthLimit } from './plugins/useDepthLimit';
-import { useTokenLimit } from './plugins/useTokenLimit';
-import { crawlMutation } from './resolvers/crawl';
-import { crawlsQuery, packageCrawls } from './resolvers/crawls';
-import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './resolvers/package';
-import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
-import { searchQuery } from './resolvers/search';
-import { crawlsSubscription } from './resolvers/subscription';
-import { createSearchCache, useSearchResponses } from './searchCache';
+import type { ApiDeps } from './context';
+import { type ApiOptions, createApi } from './graphql';
+import { readiness } from './health';
+import { createLiveStreams } from './liveStreams';
+import { createApiMetrics } from './metrics';
+import { withParsedBody } from './parsedBody';
+import { setSecurityHeaders } from './securityHeaders';
+import { loadStaticFiles } from './staticFiles';
 import { serveWebSockets } from './webSockets';
 
-const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
+const WEB_ROOT = path.join(__dirname, '..', 'web');
 
-export const LIMITS = { maxDepth: 8, maxAliases: 15, maxCost: 5_000, maxTokens: 1_000 };
-
-/** The Authorization header over HTTP; over graphql-ws, the `authorization` connection parameter. */
-function authorizationOf(initial: Partial<YogaInitialContext> & { connectionParams?: Record<string, unknown> }): string | null {
-  const fromParams = initial.connectionParams?.authorization;
-  if (typeof fromParams === 'string') return fromParams;
-  return initial.request?.headers.get('authorization') ?? null;
-}
-
-export interface ApiOptions {
-  /** How long identical searches share one result; 0 turns the cache off. */
-  searchCacheTtlMs?: number;
-}
-
-export function createApi(deps: ApiDeps & Pick<ApiContext, 'follower'>, options: ApiOptions = {}) {
-  const searchCache = createSearchCache({ ttlMs: options.searchCacheTtlMs ?? 2_000 });
-  const schema = createSchema<ApiContext>({
-    typeDefs,
-    resolvers: {
-      Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery },
-      Mutation: { crawl: crawlMutation, replayCrawl: replayCrawlMutation, replayFailedCrawls: replayFailedCrawlsMutation },
-      Subscription: { crawls: crawlsSubscription },
-      Package: { changes: packageChanges, crawls: packageCrawls },
-      Changelog: { entries: changelogEntries },
-      Crawl: { package: crawlPackage },
-    },
-  });
-  return createYoga<object, ApiContext>({
-    schema,
-    graphqlEndpoint: '/graphql',
-    context: (initial) => ({ ...deps, searchCache, authorization: authorizationOf(initial) }),
-    plugins: [
-      useTokenLimit({ maxTokens: LIMITS.maxTokens }),
-      useDepthLimit({ maxDepth: LIMITS.maxDepth }),
-      useAliasLimit({ maxAliases: LIMITS.maxAliases }),
-      useCostLimit({ maxCost: LIMITS.maxCost, pagedFields: ['search', 'crawls'], listFields: { entries: 50, changes: 50 } }),
-      // After the limits (they validate), before execution: a repeated search skips it.
-      useSearchResponses(searchCache),
-    ],
-    landingPage: false,
-    logging: 'warn',
-  });
-}
-
-/** JSON bodies up to this size are read and parsed here; larger ones stream through yoga (and its limit). */
-const PARSED_BODY_LIMIT = 64 * 1024;
-
-/**
- * Hands yoga an already parsed JSON body (the adapter's documented way in for frameworks that parse bodies).
- * The usual path copies every request body through web streams and a size-limiting transform, which costs
- * more CPU than the rest of a cached search; a small body with a Content-Length is read here instead, and
- * anything else (chunked, large, not JSON, not an object) goes the usual way. Yoga's limits still apply:
- * it checks the Content-Length header, and a parsed body is at most PARSED_BODY_LIMIT bytes.
- */
-function withParsedBody(req: http.IncomingMessage, handle: () => void): void {
-  const length = req.headers['content-length'];
-  const size = length && /^\d+$/.test(length) ? Number(length) : 0;
-  if (req.method !== 'POST' || size === 0 || size > PARSED_BODY_LIMIT || !/\bjson\b/i.test(req.headers['content-type'] ?? '')) {
-    handle();
-    return;
-  }
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.once('end', () => {
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = text;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      // The adapter takes an object with keys as parsed; anything else it is given as text, to refuse it as usual.
-      if (parsed !== null && typeof parsed === 'object' && Object.keys(parsed).length > 0) body = parsed;
-    } catch {
-      // yoga reports the malformed JSON
-    }
-    (req as http.IncomingMessage & { body?: unknown }).body = body;
-    handle();
-  });
-  // An aborted upload has no one to answer; the socket is gone.
-  req.once('error', () => undefined);
-}
+/** A follower error this recent means it is not following the log now (it retries every second). */
+const FOLLOWER_ERROR_WINDOW_MS = 5_000;
 
 export interface RunningApi {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, tells readiness checks so, ends live streams (websockets close with 1001,
+   * server-sent event streams complete), waits up to `graceMs` (API_SHUTDOWN_GRACE_MS) for requests in
+   * flight, then closes what is left and stops the log follower. The pool and the Temporal client are the caller's.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+type Route = 'graphql' | 'page' | 'healthz' | 'readyz' | 'metrics' | 'not_found';
+
+/** The request target's path, normalised (`..` resolved); null when it is not a URL at all. */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
 }
 
 export async function startApi(deps: ApiDeps, port = deps.config.api.port, options: ApiOptions = {}): Promise<RunningApi> {
+  let followerError: { at: number; message: string } | null = null;
+  let followerReady = false;
+  let shuttingDown = false;
   const follower = startLogFollower({
     pool: deps.pool,
     connectionString: deps.config.databaseUrl,
-    onError: (err) => console.warn(`[api] log follower: ${err.message}`),
+    onError: (err) => {
+      followerError = { at: Date.now(), message: err.message };
+      console.warn(`[api] log follower: ${err.message}`);
+    },
   });
-  const yoga = createApi({ ...deps, follower }, options);
-  const webRoot = path.join(__dirname, '..', 'web');
-  const server = http.createServer((req, res) => {
-    if (req.url === '/' || req.url === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      fs.createReadStream(path.join(webRoot, 'index.html')).pipe(res);
-      return;
+  const metrics = createApiMetrics();
+  const liveStreams = createLiveStreams(metrics.streamSubscribers);
+  const yoga = createApi({ ...deps, follower, liveStreams, metrics }, options);
+  const staticFiles = loadStaticFiles(WEB_ROOT);
+  const readBody = options.readBody ?? withParsedBody;
+  const health = {
+    pool: deps.pool,
+    temporal: deps.temporal,
+    shuttingDown: () => shuttingDown,
+    followerProblem: () => {
+      if (shuttingDown) return 'stopping';
+      if (!followerReady) return 'starting';
+      if (followerError && Date.now() - followerError.at < FOLLOWER_ERROR_WINDOW_MS) return followerError.message;
+      return null;
+    },
+  };
+  const json = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, route: Route, pathname: string | null) => {
+    switch (route) {
+      case 'graphql':
+        readBody(req, () => void yoga(req, res));
+        return;
+      case 'page':
+        staticFiles.serve(staticFiles.lookup(pathname!)!, req, res);
+        return;
+      case 'healthz':
+        json(res, 200, { status: 'alive' });
+        return;
+      case 'readyz': {
+        const { ready, checks } = await readiness(health);
+        json(res, ready ? 200 : 503, { status: ready ? 'ready' : shuttingDown ? 'shutting down' : 'not ready', checks });
+        return;
+      }
+      case 'metrics':
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(await metrics.registry.metrics());
+        return;
+      case 'not_found':
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     }
-    withParsedBody(req, () => void yoga(req, res));
+  };
+
+  const routeOf = (pathname: string, method: string | undefined): Route => {
+    if (pathname === yoga.graphqlEndpoint) return 'graphql';
+    const readOnly = method === 'GET' || method === 'HEAD';
+    if (readOnly && staticFiles.lookup(pathname)) return 'page';
+    if (readOnly && (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics')) return pathname.slice(1) as Route;
+    return 'not_found';
+  };
+
+  const server = http.createServer((req, res) => {
+    const pathname = pathOf(req.url);
+    const route = pathname === null ? 'not_found' : routeOf(pathname, req.method);
+    const timer = metrics.httpRequests.startTimer({ method: /^[A-Z]{1,10}$/.test(req.method ?? '') ? req.method : 'OTHER', route });
+    res.once('close', () => {
+      timer({ status: String(res.statusCode) });
+      if (shuttingDown) server.closeIdleConnections();
+    });
+    setSecurityHeaders(req, res);
+    if (shuttingDown) res.setHeader('connection', 'close');
+    handle(req, res, route, pathname).catch((err: unknown) => {
+      console.error(`[api] ${req.method} ${pathname}: ${err instanceof Error ? err.stack : String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('internal server error\n');
+    });
   });
   const webSockets = serveWebSockets(server, yoga);
   try {
     await follower.ready();
+    followerReady = true;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '0.0.0.0', resolve);
     });
   } catch (err) {
-    await webSockets.close();
+    await webSockets.close(0);
     await follower.stop();
     throw err;
   }
@@ -140,12 +139,18 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
   return {
     url: `http://localhost:${actualPort}/graphql`,
     port: actualPort,
-    async close() {
-      await webSockets.close();
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+    async close(graceMs = deps.config.api.shutdownGraceMs) {
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await liveStreams.endAll();
+      // One turn of the event loop for graphql-ws to send each ended subscription's `complete`.
+      await new Promise((resolve) => setImmediate(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.all([webSockets.close(graceMs), Promise.race([closed, graceOver])]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
       await follower.stop();
     },
   };

@@ -10,7 +10,7 @@ import type { ApiContext } from './context';
 
 type Enveloped = ReturnType<YogaServerInstance<object, ApiContext>['getEnveloped']>;
 
-export function serveWebSockets(server: http.Server, yoga: YogaServerInstance<object, ApiContext>): { close(): Promise<void> } {
+export function serveWebSockets(server: http.Server, yoga: YogaServerInstance<object, ApiContext>): { close(graceMs: number): Promise<void> } {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const disposable = useServer(
     {
@@ -40,10 +40,15 @@ export function serveWebSockets(server: http.Server, yoga: YogaServerInstance<ob
     wss,
   );
   return {
-    async close() {
-      for (const client of wss.clients) client.terminate();
+    /** Closes every socket with 1001 (going away), and cuts those whose clients have not closed within `graceMs`. */
+    async close(graceMs) {
+      const clients = [...wss.clients];
+      const gone = Promise.all(clients.map((client) => (client.readyState === client.CLOSED ? undefined : new Promise((resolve) => client.once('close', resolve)))));
       await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const client of clients) client.terminate();
     },
   };
 }

@@ -62,7 +62,12 @@ export interface Config {
     /** A prebuilt workflow bundle (from bundleWorkflowCode); the sources are bundled at start when unset. */
     workflowBundle: string | null;
   };
-  api: { port: number; token: string | null };
+  api: {
+    port: number;
+    token: string | null;
+    /** How long a stopping API server waits for requests in flight before closing their connections. */
+    shutdownGraceMs: number;
+  };
   upstreams: Upstreams;
   discovery: {
     /** Seconds between RubyGems and PyPI polls (Temporal Schedules). */
@@ -121,7 +126,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_URL', 'PGUSER',
   'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TASK_QUEUE', 'DATA_DIR', 'WORKFLOW_BUNDLE',
   'TEMPORAL_SERVER', 'TEMPORAL_POSTGRES_URL', 'TEMPORAL_HISTORY_SHARDS',
-  'PORT', 'API_TOKEN', 'METRICS_PORT',
+  'PORT', 'API_TOKEN', 'API_SHUTDOWN_GRACE_MS', 'METRICS_PORT',
   'UPSTREAMS', 'NPM_REGISTRY_URL', 'npm_config_registry', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'RUBYGEMS_REQUESTS_PER_SECOND',
   'PYPI_URL', 'PYPI_SERIAL_JOURNAL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL', 'GITHUB_TOKEN', 'GITHUB_REQUESTS_PER_HOUR',
   'POLL_INTERVAL_SECONDS', 'FOLLOW_IDLE_SECONDS', 'FOLLOW_PAGE_SIZE', 'FOLLOW_PAGE_SECONDS', 'CRAWL_CONCURRENCY',
@@ -243,7 +248,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       dataDir: path.resolve(root, env.DATA_DIR || '.data'),
       workflowBundle: env.WORKFLOW_BUNDLE || null,
     },
-    api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null },
+    api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null, shutdownGraceMs: integer(env, 'API_SHUTDOWN_GRACE_MS', 10_000, 0) },
     upstreams: upstreamConfig,
     discovery: {
       pollIntervalSeconds: integer(env, 'POLL_INTERVAL_SECONDS', 60),

@@ -1,5 +1,6 @@
 // Queries: search ranking and paging, changes between versions, crawl history paging, and the limits and
 // validation that guard them.
+import { MAX_CHANGELOGS_PER_REQUEST } from '../api/loaders';
 import { recordRelease } from './support/releases';
 import { startStack, type TestStack } from './support/stack';
 
@@ -171,11 +172,30 @@ describe('limits and validation', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('DEPTH_LIMIT_EXCEEDED');
   });
 
-  test('too many aliases and too costly a query are refused with their codes', async () => {
+  test('too many aliases, too costly a query and too many tokens are refused with their codes', async () => {
     const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: package(registry: NPM, name: "fetch") { name }`).join(' ')} }`;
     expect((await stack.graphql(aliases)).errors?.[0]?.extensions?.code).toBe('ALIAS_LIMIT_EXCEEDED');
-    const costly = `{ search(query: "fetch", first: 100) { edges { node { changelog { entries { html body } } } } } }`;
+    // A page of 100 packages, each with its last 10 crawls.
+    const costly = `{ search(query: "fetch", first: 100) { edges { node { crawls(first: 10) { edges { node { name version } } } } } } }`;
     expect((await stack.graphql(costly)).errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
+    const wide = `{ search(query: "fetch", first: 100) { edges { cursor match node { registry name latestVersion summary changelog { fileName version } } } pageInfo { hasNextPage endCursor } } }`;
+    expect((await stack.graphql(wide)).errors).toBeUndefined();
+    const long = `{ ${'__typename '.repeat(1_000)} }`;
+    const refused = await stack.graphql(long);
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('TOKEN_LIMIT_EXCEEDED');
+  });
+
+  test(`changelog entries are read for at most ${MAX_CHANGELOGS_PER_REQUEST} packages per request`, async () => {
+    for (let i = 0; i <= MAX_CHANGELOGS_PER_REQUEST; i++) {
+      await recordRelease(stack.pool, { registry: 'npm', name: `entries-cap-${String(i).padStart(2, '0')}`, version: '1.0.0', entries: [{ version: '1.0.0', body: 'first' }] });
+    }
+    const ENTRIES = `query ($first: Int) { search(query: "entries-cap", first: $first) { edges { node { name changelog { entries { version } } } } } }`;
+    const within = await stack.graphql<{ search: { edges: { node: { changelog: { entries: unknown[] } } }[] } }>(ENTRIES, { first: MAX_CHANGELOGS_PER_REQUEST });
+    expect(within.errors).toBeUndefined();
+    expect(within.data!.search.edges.map((e) => e.node.changelog.entries.length)).toEqual(Array(MAX_CHANGELOGS_PER_REQUEST).fill(1));
+    const over = await stack.graphql(ENTRIES, { first: MAX_CHANGELOGS_PER_REQUEST + 1 });
+    expect(over.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
   });
 
   test('introspection still works for tools', async () => {

@@ -137,4 +137,8 @@ test('graphql-ws goes through the same guards: the token for mutations, the limi
   const aliased = subscribe(stack.api.url, `subscription { crawls { ${Array.from({ length: 16 }, (_, i) => `n${i}: name`).join(' ')} } }`);
   await expect(aliased.waitFor(1, 10_000)).rejects.toThrow(/ALIAS_LIMIT_EXCEEDED/);
   await aliased.close();
+
+  const long = subscribe(stack.api.url, `subscription { crawls { ${'cursor '.repeat(1_000)}} }`);
+  await expect(long.waitFor(1, 10_000)).rejects.toThrow(/TOKEN_LIMIT_EXCEEDED/);
+  await long.close();
 });

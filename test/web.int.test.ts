@@ -1,11 +1,13 @@
 // The web page in a real browser (Chromium, driven by playwright-core): search, a package's changelog with its
-// sanitized HTML, and the live stream of crawls.
-import fs from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+// sanitized HTML, the live stream of crawls, and the security policy that keeps markup from running code.
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { recordRelease } from './support/releases';
+import { requireEnv } from './support/env';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Found (or installed) by the global setup before any test runs.
+const CHROMIUM = requireEnv('CHROMIUM_PATH');
 
 const CHANGELOG = `# Changelog
 
@@ -22,7 +24,6 @@ let stack: TestStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   stack = await startStack({ env: { API_TOKEN: 'web-test' } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -72,4 +73,75 @@ test('a reader finds a package, reads its changelog, and watches crawls arrive l
     return items.length > 0 ? items : undefined;
   }, 20_000);
   expect(live).toEqual([expect.stringContaining('live-one@1.0.0')]);
+});
+
+// Markup that got past the sanitizer, as if it had a hole: each payload notes in `__ran` that it ran.
+const PAYLOADS = [
+  '<img src="/no-such-image" onerror="window.__ran.push(\'img onerror\')">',
+  '<svg><animate onbegin="window.__ran.push(\'svg onbegin\')" attributeName="x" dur="1s"/></svg>',
+  '<script>window.__ran.push(\'inline script\')</script>',
+  '<iframe srcdoc="<script>parent.__ran.push(\'iframe srcdoc\')</script>"></iframe>',
+  '<object data="data:text/html,<script>parent.__ran.push(\'object\')</script>"></object>',
+  '<a id="js-link" href="javascript:window.__ran.push(\'javascript link\')">click</a>',
+];
+
+describe('markup that slipped into changelog HTML', () => {
+  beforeAll(async () => {
+    await recordRelease(stack.pool, { registry: 'npm', name: 'slipped-markup', version: '1.0.0', entries: [{ version: '1.0.0', body: PAYLOADS.join('\n') }] });
+  });
+
+  /** Opens the package's changelog with every payload in it; `ran` reads what the payloads did. */
+  async function openChangelog(context: BrowserContext) {
+    await context.addInitScript(() => {
+      const w = window as unknown as { __ran: string[]; __violations: string[] };
+      w.__ran = [];
+      w.__violations = [];
+      document.addEventListener('securitypolicyviolation', (event) => w.__violations.push(event.effectiveDirective));
+    });
+    const page = await context.newPage();
+    await page.goto(stack.api.url.replace(/\/graphql$/, '/'));
+    await page.getByLabel('Search').fill('slipped-markup');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'slipped-markup' }).click();
+    await page.locator('#result article').first().waitFor();
+    await page.locator('#js-link').click();
+    const read = (name: '__ran' | '__violations') => page.evaluate((key) => (window as unknown as Record<string, string[]>)[key]!, name);
+    return { page, ran: () => read('__ran'), violations: () => read('__violations') };
+  }
+
+  test('cannot run code on the page: the policy refuses each payload', async () => {
+    const context = await browser.newContext();
+    try {
+      const { page, ran, violations } = await openChangelog(context);
+      // Inline handlers are refused as they fire, the javascript: link when clicked, the object before it
+      // loads. The srcdoc frame inherits the policy, so its script is refused inside the frame.
+      const expected = ['script-src-attr', 'script-src-elem', 'object-src'];
+      let refused = new Set<string>();
+      await waitFor(`the policy to refuse the payloads (${expected.join(', ')})`, async () => {
+        refused = new Set(await violations());
+        return expected.every((d) => refused.has(d)) ? refused : undefined;
+      }, 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}; refused so far: ${[...refused].join(', ')}`);
+      });
+      await page.waitForTimeout(1_000); // the svg animation begins within its first second
+      expect(await ran()).toEqual([]);
+      expect(await page.title()).toBe('Changelogs');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('would run without the policy (so the test above shows the policy at work)', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    try {
+      const { ran } = await openChangelog(context);
+      const seen = await waitFor('the payloads to run', async () => {
+        const done = await ran();
+        return ['img onerror', 'svg onbegin', 'javascript link'].every((p) => done.includes(p)) ? done : undefined;
+      }, 20_000);
+      expect(seen).not.toContain('inline script'); // a script inserted through innerHTML never runs, policy or not
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -5,7 +5,8 @@ import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { requireToken } from '../auth';
 import { startCrawl } from '../../infra/temporal/crawls';
-import { fromEnum, toEnum, validName } from './registry';
+import { toCrawlNode } from './crawlNode';
+import { fromEnum, validName } from './registry';
 
 /**
  * The release to crawl, checked with its registry first, so that one that is not published is refused at once
@@ -33,18 +34,6 @@ export async function crawlMutation(_: unknown, args: { registry: string; name: 
     throw userError('BAD_USER_INPUT', `"${args.version.slice(0, 64)}" is not a valid version`);
   }
   const version = await checkedVersion(ctx, { registry, name }, args.version ?? null);
-  const { workflowId, runId, started } = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version }, 'requested');
-  return {
-    workflowId,
-    runId,
-    registry: toEnum(registry),
-    name,
-    version,
-    outcome: null,
-    startedAt: started ? new Date().toISOString() : null,
-    finishedAt: null,
-    duration: null,
-    error: null,
-    started,
-  };
+  const run = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version }, 'requested');
+  return toCrawlNode({ registry, name, version, ...run, startedAt: run.started ? new Date() : null });
 }

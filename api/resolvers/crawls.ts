@@ -1,9 +1,10 @@
 // Crawl history: every run of every crawl, newest first (by the log position of its recorded result).
-import type { CrawlOutcome } from '../../workflows/types';
+import type { CrawlOutcome, Registry } from '../../workflows/types';
 import type { ApiContext } from '../context';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '../connections';
 import { userError } from '../errors';
-import { fromEnum, toEnum } from './registry';
+import { toCrawlNode } from './crawlNode';
+import { fromEnum } from './registry';
 
 const OUTCOMES: readonly CrawlOutcome[] = ['found', 'not_found', 'rejected', 'not_published', 'failed', 'cancelled'];
 
@@ -26,20 +27,19 @@ export function outcomeFromEnum(value: string): CrawlOutcome {
   return outcome;
 }
 
-export function toCrawl(row: CrawlRow) {
-  return {
+function toCrawl(row: CrawlRow) {
+  return toCrawlNode({
     workflowId: row.workflow_id,
     runId: row.run_id,
-    registry: toEnum(row.registry),
+    registry: row.registry as Registry,
     name: row.name,
     version: row.version,
-    outcome: toEnum(row.outcome),
-    startedAt: row.started_at.toISOString(),
-    finishedAt: row.finished_at.toISOString(),
-    duration: row.finished_at.getTime() - row.started_at.getTime(),
+    outcome: row.outcome,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
     error: row.error,
     started: false,
-  };
+  });
 }
 
 function isPositionKey(key: unknown[]): key is [string] {

@@ -17,7 +17,7 @@ export interface PackageRow {
   changelog_format: string | null;
 }
 
-interface EntryRow {
+export interface EntryRow {
   version: string | null;
   date: string | null;
   title: string;
@@ -30,15 +30,11 @@ interface EntryRow {
 }
 
 export async function packageQuery(_: unknown, args: { registry: string; name: string }, ctx: ApiContext) {
-  const { rows } = await ctx.pool.query<PackageRow>(`SELECT ${PACKAGE_COLUMNS} FROM packages WHERE registry = $1 AND name = $2`, [
-    fromEnum(args.registry),
-    validName(args.name),
-  ]);
-  const row = rows[0];
+  const row = await ctx.loaders.packages.load({ registry: fromEnum(args.registry), name: validName(args.name) });
   return row ? toPackage(row) : null;
 }
 
-/** The package a crawl belongs to. */
+/** The package a crawl belongs to: one statement for all the crawls of a page. */
 export async function crawlPackage(parent: { registry: string; name: string }, _: unknown, ctx: ApiContext) {
   return packageQuery(undefined, parent, ctx);
 }
@@ -62,18 +58,9 @@ export function toPackage(row: PackageRow) {
   };
 }
 
-async function loadEntries(ctx: ApiContext, registry: string, name: string): Promise<EntryRow[]> {
-  const { rows } = await ctx.pool.query<EntryRow>(
-    `SELECT version, to_char(date, 'YYYY-MM-DD') AS date, title, body, html, sections, unreleased, yanked, prerelease
-       FROM changelog_entries WHERE registry = $1 AND name = $2 ORDER BY ordinal`,
-    [registry, name],
-  );
-  return rows;
-}
-
 /** Entries load only when asked for: a package query without them stays one row. */
 export async function changelogEntries(parent: { registry: string; name: string }, _: unknown, ctx: ApiContext) {
-  const rows = await loadEntries(ctx, parent.registry, parent.name);
+  const rows = await ctx.loaders.entries.load({ registry: parent.registry, name: parent.name });
   return rows.map((e) => ({ ...e, version: e.version ?? 'Unreleased' }));
 }
 
@@ -84,7 +71,7 @@ export async function packageChanges(parent: { registry: string; name: string },
     if (bound && bound.length > MAX_VERSION_LENGTH) throw userError('BAD_USER_INPUT', `versions are at most ${MAX_VERSION_LENGTH} characters`);
   }
   const registry = fromEnum(parent.registry);
-  const rows = await loadEntries(ctx, registry, parent.name);
+  const rows = await ctx.loaders.entries.load({ registry, name: parent.name });
   const result = versionsBetween(registry, rows, args.from ?? null, args.to ?? null);
   if ('invalid' in result) throw userError('BAD_USER_INPUT', `"${result.invalid}" is not a ${registry} version`);
   return result.items;

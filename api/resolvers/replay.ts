@@ -5,7 +5,8 @@ import { replayCrawls, findFailedCrawls } from '../replay';
 import { parseSince } from '../since';
 import { startCrawl } from '../../infra/temporal/crawls';
 import type { Registry } from '../../workflows/types';
-import { fromEnum, toEnum } from './registry';
+import { toCrawlNode } from './crawlNode';
+import { fromEnum } from './registry';
 
 const MAX_WORKFLOW_ID_LENGTH = 400;
 
@@ -26,19 +27,7 @@ export async function replayCrawlMutation(_: unknown, args: { workflowId: string
   const { registry, name, version } = release;
   const run = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version }, 'requested');
   if (!run.started) throw userError('CONFLICT', `${args.workflowId} is running already`);
-  return {
-    workflowId: run.workflowId,
-    runId: run.runId,
-    registry: toEnum(registry),
-    name,
-    version,
-    outcome: null,
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    duration: null,
-    error: null,
-    started: true,
-  };
+  return toCrawlNode({ registry, name, version, ...run, startedAt: new Date() });
 }
 
 export async function replayFailedCrawlsMutation(_: unknown, args: { registry?: string | null; since?: string | null }, ctx: ApiContext) {

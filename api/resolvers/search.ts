@@ -10,14 +10,14 @@ const MAX_QUERY_LENGTH = 200;
 const TIERS = ['EXACT', 'PREFIX', 'TEXT', 'SIMILAR'] as const;
 const [EXACT, PREFIX, TEXT, SIMILAR] = [0, 1, 2, 3];
 
-interface SearchRow extends PackageRow {
+export interface SearchRow extends PackageRow {
   tier: number;
   /** Ascending is better: 0 for exact, the name's length for prefixes, minus the rank otherwise. */
   sort_key: number;
 }
 
 /** tier, sort key, registry, name: the order of results, and so the keyset cursor. */
-type SearchKey = [number, number, string, string];
+export type SearchKey = [number, number, string, string];
 
 function isSearchKey(key: unknown[]): key is SearchKey {
   const [tier, sortKey, registry, name] = key;
@@ -113,7 +113,7 @@ export async function searchQuery(
   const registry = args.registry ? fromEnum(args.registry) : null;
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor('search', args.after, isSearchKey) : null;
-  const rows = await ctx.searchCache.get(JSON.stringify([query.toLowerCase(), registry, after, size]), () => runSearch(ctx, query, registry, after, size + 1), ctx);
+  const rows = await ctx.searchPackages(query, registry, after, size + 1);
   return toConnection(
     rows,
     size,

@@ -36,14 +36,12 @@ export const crawlsSubscription = {
   subscribe(_: unknown, args: { registry?: string | null; name?: string | null; after?: string | null }, ctx: ApiContext) {
     const after = args.after ? decodeLogCursor(args.after) : null;
     if (args.after && !after) throw userError('BAD_USER_INPUT', `"${args.after.slice(0, 40)}" is not a stream cursor`);
-    return readAndFollow(ctx.follower, ctx.pool, {
-      after,
-      filter: {
-        types: CRAWL_RESULTS,
-        ...(args.registry && { registry: fromEnum(args.registry) }),
-        ...(args.name && { name: validName(args.name) }),
-      },
-    });
+    const filter = {
+      types: CRAWL_RESULTS,
+      ...(args.registry && { registry: fromEnum(args.registry) }),
+      ...(args.name && { name: validName(args.name) }),
+    };
+    return ctx.liveStreams.track(readAndFollow(ctx.follower, ctx.pool, { after, filter }));
   },
   resolve: toCrawlEvent,
 };

@@ -1,12 +1,16 @@
 // Benchmark: the GraphQL API on a scratch database.
-//   npx tsx test/bench/api.ts [--packages 100000] [--concurrency 200] [--requests 6000] [--subscribers 1000] [--events 20]
+//   npx tsx test/bench/api.ts [--packages 100000] [--concurrency 200] [--requests 6000] [--rounds 3] [--variants a,b,…]
+//                             [--subscribers 1000] [--events 20]
 // 1. search over synthetic packages: latency at N concurrent HTTP requests, beside the same SQL run
 //    straight on a pool of the same size at the same concurrency (the API's overhead), and run alone;
-//    beside them the floor: the same concurrency of `{ __typename }`, the cheapest request GraphQL serves;
-// 2. live stream: append → received by each of M concurrent graphql-ws subscribers.
-// The API runs in a child process (as it would in production), the load generator in this one, on the same
-// cores: each line also gives the CPU time a request cost the API process, Postgres and the load generator
-// (from /proc, so it holds even when other work shares the machine and makes the latencies noisy).
+//    beside them the floor: the same concurrency of `{ __typename }`, the cheapest request GraphQL serves.
+//    Several API servers answer the same requests, taking turns round by round so that ratios hold on a
+//    machine whose speed drifts (--variants, see VARIANTS): the API as it is, its former hand-written limits
+//    and caches, and the API without each of the hand-written parts it keeps;
+// 2. live stream: append → received by each of M concurrent graphql-ws subscribers (the API as it is).
+// The APIs run in child processes (as in production), the load generator in this one, on the same cores:
+// each line also gives the CPU time a request cost the API process, Postgres and the load generator (from
+// /proc, so it holds even when other work shares the machine and makes the latencies noisy).
 // HTTP requests go over keep-alive connections (node:http, one per concurrent client), opened before the
 // timing starts: a load generator that costs the server's cores less, and latencies of requests rather than
 // of 200 simultaneous TCP handshakes.
@@ -25,6 +29,10 @@ import { encodeLogCursor } from '../../eventStore/logPosition';
 import { readLogHead } from '../../eventStore/readLogBatch';
 import { runSearch } from '../../api/resolvers/search';
 import { startApi } from '../../api/server';
+import type { ApiOptions } from '../../api/graphql';
+import { handWrittenOptions } from './handWritten';
+import type { Plugin } from 'graphql-yoga';
+import type { ApiContext } from '../../api/context';
 import { loadConfig } from '../../infra/config';
 import { dropDatabase, openDatabase } from '../../infra/db';
 
@@ -33,17 +41,43 @@ const { values: args } = parseArgs({
     packages: { type: 'string', default: '100000' },
     concurrency: { type: 'string', default: '200' },
     requests: { type: 'string', default: '6000' },
+    rounds: { type: 'string', default: '3' },
     subscribers: { type: 'string', default: '1000' },
     events: { type: 'string', default: '20' },
     /** Only seed the scratch database and keep it (for EXPLAIN ANALYZE). */
     'seed-only': { type: 'boolean', default: false },
     /** Internal: run the API server on this database and print its URL. */
     serve: { type: 'string' },
+    /** Which APIs answer, taking turns (see VARIANTS). */
+    variants: { type: 'string', default: 'current,hand-written,yoga-body,no-single-flight' },
+    /** Internal: with --serve, the variant to run. */
+    variant: { type: 'string', default: 'current' },
   },
 });
 const PACKAGES = Number(args.packages);
 const CONCURRENCY = Number(args.concurrency);
 const REQUESTS = Number(args.requests);
+const ROUNDS = Number(args.rounds);
+
+/** Each search runs its statement, whether or not an identical one is running. */
+const searchWithoutSharing = {
+  onContextBuilding({ context, extendContext }) {
+    extendContext({ searchPackages: (query, registry, after, limit) => runSearch(context, query, registry, after, limit) });
+  },
+} satisfies Plugin<ApiContext> as Plugin;
+
+/**
+ * `current`: the API as it is. `hand-written`: its former hand-written limits and caches (test/bench/handWritten/)
+ * in place of GraphQL Armor and yoga's response cache. The last two each take one hand-written part out of the
+ * API as it is, to show what it is for: `yoga-body` lets yoga read every body, `no-single-flight` runs every
+ * search's statement even while an identical one is running.
+ */
+const VARIANTS: Record<string, () => ApiOptions> = {
+  current: () => ({}),
+  'hand-written': handWrittenOptions,
+  'yoga-body': () => ({ readBody: (_req, next) => next() }),
+  'no-single-flight': () => ({ plugins: (defaults) => [...defaults, searchWithoutSharing] }),
+};
 const SUBSCRIBERS = Number(args.subscribers);
 const EVENTS = Number(args.events);
 
@@ -78,7 +112,7 @@ function cpuSeconds(pid: number): number | null {
  * Starts measuring the CPU time spent by the API process, the database's backends and this process; `stop`
  * gives it per request.
  */
-async function startCpuMeter(pool: Pool, apiPid: number): Promise<{ stop(requests: number): Promise<string> }> {
+async function startCpuMeter(pool: Pool, apiPid: number): Promise<{ stop(requests: number): Promise<{ text: string; apiMs: number }> }> {
   const backends = async () =>
     (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
   const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
@@ -96,7 +130,11 @@ async function startCpuMeter(pool: Pool, apiPid: number): Promise<{ stop(request
         else if (db !== null && now !== null) db += now - (then ?? 0);
       }
       const ms = (seconds: number | null) => (seconds === null ? 'n/a' : ((seconds * 1000) / requests).toFixed(2));
-      return `CPU/req: API ${ms(apiBefore === null || apiAfter === null ? null : apiAfter - apiBefore)}, Postgres ${ms(db)}, load generator ${ms((used.user + used.system) / 1e6)} ms`;
+      const api = apiBefore === null || apiAfter === null ? null : apiAfter - apiBefore;
+      return {
+        text: `CPU/req: API ${ms(api)}, Postgres ${ms(db)}, load generator ${ms((used.user + used.system) / 1e6)} ms`,
+        apiMs: api === null ? NaN : (api * 1000) / requests,
+      };
     },
   };
 }
@@ -166,14 +204,26 @@ const varied = (i: number): SearchRequest => ({
   first: 10 + (Math.floor(i / 2000) % 21),
 });
 
-async function benchSearch(pool: Pool, api: { url: string; pid: number }): Promise<void> {
+interface Variant {
+  /** The first variant is the one the others are compared with. */
+  label: string;
+  api: { url: string; pid: number };
+}
+
+/** Median of the rounds' figures. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[sorted.length >> 1]!;
+}
+
+async function benchSearch(pool: Pool, variants: Variant[]): Promise<void> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
-  const target = new URL(api.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const post = (body: string) =>
+  const agentsOf = new Map(variants.map((v) => [v, new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })]));
+  const post = (variant: Variant, body: string) =>
     new Promise<{ errors?: unknown }>((resolve, reject) => {
+      const target = new URL(variant.api.url);
       const request = http.request(
-        { agent, host: '127.0.0.1', port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        { agent: agentsOf.get(variant), host: '127.0.0.1', port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -190,20 +240,21 @@ async function benchSearch(pool: Pool, api: { url: string; pid: number }): Promi
       request.on('error', reject);
       request.end(body);
     });
-  const viaHttp = (requestOf: (i: number) => SearchRequest) => async (i: number) => {
+  const viaHttp = (variant: Variant, requestOf: (i: number) => SearchRequest) => async (i: number) => {
     const { query, registry, first } = requestOf(i);
-    const json = await post(JSON.stringify({ query: SEARCH, variables: { q: query, r: registry, first } }));
+    const json = await post(variant, JSON.stringify({ query: SEARCH, variables: { q: query, r: registry, first } }));
     if (json.errors) throw new Error(JSON.stringify(json.errors));
   };
   // The floor: the cheapest request the API serves, through the same HTTP server, yoga and plugins.
-  const trivial = async () => {
-    const json = await post('{"query":"{ __typename }"}');
+  const trivial = (variant: Variant) => async () => {
+    const json = await post(variant, '{"query":"{ __typename }"}');
     if (json.errors) throw new Error(JSON.stringify(json.errors));
   };
   // The server closes idle keep-alive connections after a few seconds: open them again before each timing.
-  const openConnections = () => load(2 * CONCURRENCY, CONCURRENCY, () => trivial().catch(() => undefined));
-  const measured = async (total: number, concurrency: number, call: (i: number) => Promise<void>) => {
-    const meter = await startCpuMeter(pool, api.pid);
+  const openConnections = (variant: Variant) => load(2 * CONCURRENCY, CONCURRENCY, () => trivial(variant)().catch(() => undefined));
+  const measured = async (variant: Variant, total: number, concurrency: number, call: (i: number) => Promise<void>) => {
+    await openConnections(variant);
+    const meter = await startCpuMeter(pool, variant.api.pid);
     const run = await load(total, concurrency, call);
     return { ...run, cpu: await meter.stop(total) };
   };
@@ -216,25 +267,54 @@ async function benchSearch(pool: Pool, api: { url: string; pid: number }): Promi
   const matches = await Promise.all(QUERIES.map(async (q) => (await runSearch({ pool }, q, null, null, 1_000_000)).length));
   console.log(`popular queries: ${QUERIES.length} (${QUERIES.join(', ')}); matches per query: median ${[...matches].sort((a, b) => a - b)[matches.length >> 1]}, max ${Math.max(...matches)}`);
   console.log(`varied queries: "<adjective> <word>" × registry filter × page size 10-30 (e.g. "${varied(1234).query}")`);
-  await load(400, 20, viaHttp(varied)); // warm-up: caches, JIT
-  await openConnections();
-  const floor = await measured(REQUESTS, CONCURRENCY, trivial);
-  console.log(`floor          { __typename } over HTTP, ${CONCURRENCY} at once ${summary(floor.latencies)}  ${rate(REQUESTS, floor.seconds)}  ${floor.cpu}`);
+  for (const variant of variants) await load(400, 20, viaHttp(variant, varied)); // warm-up: caches, JIT
+
   for (const [label, requestOf] of [['popular', popular], ['varied', varied]] as const) {
     const serial = await load(Math.min(REQUESTS, 500), 1, viaSql(requestOf));
-    const sql = await measured(REQUESTS, CONCURRENCY, viaSql(requestOf));
-    await openConnections();
-    const viaApi = await measured(REQUESTS, CONCURRENCY, viaHttp(requestOf));
+    const sql = await measured(variants[0]!, REQUESTS, CONCURRENCY, viaSql(requestOf));
     console.log(`search ${label.padEnd(7)} SQL, 1 at a time                 ${summary(serial.latencies)}`);
-    console.log(`search ${label.padEnd(7)} SQL, ${CONCURRENCY} at once on the pool      ${summary(sql.latencies)}  ${rate(REQUESTS, sql.seconds)}  ${sql.cpu}`);
-    console.log(`search ${label.padEnd(7)} GraphQL over HTTP, ${CONCURRENCY} at once ${summary(viaApi.latencies)}  ${rate(REQUESTS, viaApi.seconds)}  ${viaApi.cpu}`);
+    console.log(`search ${label.padEnd(7)} SQL, ${CONCURRENCY} at once on the pool      ${summary(sql.latencies)}  ${rate(REQUESTS, sql.seconds)}  ${sql.cpu.text}`);
   }
-  // Below saturation: what one request costs through the API, without queueing behind 199 others.
-  const light = await load(1_000, 4, viaHttp(varied));
-  const lightSql = await load(1_000, 4, viaSql(varied));
-  console.log(`search varied  SQL, 4 at once                    ${summary(lightSql.latencies)}`);
-  console.log(`search varied  GraphQL over HTTP, 4 at once      ${summary(light.latencies)}  ${rate(1_000, light.seconds)}`);
-  agent.destroy();
+
+  // Each round runs every case on every variant, the variants' order alternating from round to round.
+  type Figures = { p50: number; p99: number; perSecond: number; apiCpuMs: number };
+  const cases = [
+    ['{ __typename }', (v: Variant) => trivial(v), CONCURRENCY],
+    ['search popular', (v: Variant) => viaHttp(v, popular), CONCURRENCY],
+    ['search varied', (v: Variant) => viaHttp(v, varied), CONCURRENCY],
+    ['search varied, 4 at once', (v: Variant) => viaHttp(v, varied), 4],
+  ] as const;
+  const results = new Map<string, Figures[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const [caseLabel, callOf, concurrency] of cases) {
+      for (const variant of order) {
+        const total = concurrency === CONCURRENCY ? REQUESTS : 1_000;
+        const run = await measured(variant, total, concurrency, callOf(variant));
+        const sorted = [...run.latencies].sort((a, b) => a - b);
+        const figures = { p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: total / run.seconds, apiCpuMs: run.cpu.apiMs };
+        const key = `${caseLabel}\u0000${variant.label}`;
+        results.set(key, [...(results.get(key) ?? []), figures]);
+        console.log(`round ${round + 1} ${variant.label.padEnd(21)} ${caseLabel.padEnd(26)} ${summary(run.latencies)}  ${rate(total, run.seconds)}  ${run.cpu.text}`);
+      }
+    }
+  }
+  console.log(`\nmedian of ${ROUNDS} rounds (API CPU per request is the figure least moved by other load on the machine):`);
+  console.log(`${'case'.padEnd(26)} ${'variant'.padEnd(21)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(7)} ${'API CPU ms/req'.padStart(15)}`);
+  for (const [caseLabel] of cases) {
+    const rows = variants.map((variant) => {
+      const all = results.get(`${caseLabel}\u0000${variant.label}`)!;
+      return { variant, p50: median(all.map((f) => f.p50)), p99: median(all.map((f) => f.p99)), perSecond: median(all.map((f) => f.perSecond)), apiCpuMs: median(all.map((f) => f.apiCpuMs)) };
+    });
+    for (const row of rows) {
+      console.log(`${caseLabel.padEnd(26)} ${row.variant.label.padEnd(21)} ${row.p50.toFixed(1).padStart(8)} ${row.p99.toFixed(1).padStart(8)} ${row.perSecond.toFixed(0).padStart(7)} ${row.apiCpuMs.toFixed(3).padStart(15)}`);
+    }
+    const [first, ...others] = rows;
+    for (const other of others) {
+      console.log(`${''.padEnd(26)} ${`÷ ${other.variant.label}`.padEnd(21)} ${(first!.p50 / other.p50).toFixed(2).padStart(8)} ${(first!.p99 / other.p99).toFixed(2).padStart(8)} ${(first!.perSecond / other.perSecond).toFixed(2).padStart(7)} ${(first!.apiCpuMs / other.apiCpuMs).toFixed(2).padStart(15)}`);
+    }
+  }
+  for (const agent of agentsOf.values()) agent.destroy();
 }
 
 async function benchStream(pool: Pool, url: string): Promise<void> {
@@ -283,17 +363,19 @@ async function benchStream(pool: Pool, url: string): Promise<void> {
   await Promise.all(clients.map((c) => c.dispose()));
 }
 
-/** Child mode: the API on the seeded database, as `changelogs api` runs it. */
+/** Child mode: the API on the seeded database, as `changelogs api` runs it (or with its former hand-written parts). */
 async function serve(databaseUrl: string): Promise<void> {
   const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench' });
   const pool = await openDatabase(config.databaseUrl);
-  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
+  const options = VARIANTS[args.variant];
+  if (!options) throw new Error(`unknown variant ${args.variant}; one of ${Object.keys(VARIANTS).join(', ')}`);
+  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0, options());
   console.log(`listening ${api.url}`);
-  process.once('SIGTERM', () => void api.close().then(() => pool.end()).then(() => process.exit(0)));
+  process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
 }
 
-async function startServerProcess(databaseUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', __filename, '--serve', databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServerProcess(databaseUrl: string, variant: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', __filename, '--serve', databaseUrl, '--variant', variant], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -324,7 +406,7 @@ async function main(): Promise<void> {
     const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
     console.log(`# changelogs API benchmark — ${new Date().toISOString()}`);
     console.log(`command: npx tsx test/bench/api.ts ${process.argv.slice(2).join(' ')}`.trim());
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}, Postgres ${rows[0]!.server_version}; API in its own process (pool of 10 connections, search results and responses cached 2 s), load generator in this one`);
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}, Postgres ${rows[0]!.server_version}; each API in its own process (pool of 10 connections, search responses cached 2 s), load generator in this one`);
     const t0 = performance.now();
     await seed(pool);
     const counts = await pool.query<{ packages: string; entries: string }>('SELECT (SELECT count(*) FROM packages) AS packages, (SELECT count(*) FROM changelog_entries) AS entries');
@@ -333,12 +415,14 @@ async function main(): Promise<void> {
       console.log(`kept ${config.databaseUrl}`);
       return;
     }
-    const api = await startServerProcess(config.databaseUrl);
+    const labels = args.variants.split(',');
+    for (const label of labels) if (!VARIANTS[label]) throw new Error(`unknown variant ${label}; one of ${Object.keys(VARIANTS).join(', ')}`);
+    const variants = await Promise.all(labels.map(async (label) => ({ label, api: await startServerProcess(config.databaseUrl, label) })));
     try {
-      await benchSearch(pool, api);
-      await benchStream(pool, api.url);
+      await benchSearch(pool, variants);
+      if (SUBSCRIBERS > 0) await benchStream(pool, variants[0]!.api.url);
     } finally {
-      await api.stop();
+      await Promise.all(variants.map((v) => v.api.stop()));
     }
   } finally {
     await pool.end();

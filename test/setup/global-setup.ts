@@ -4,12 +4,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Config } from '@jest/types';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client } from 'pg';
 import { dropDatabase } from '../../infra/db';
 import { freePort, startDevServer } from '../../infra/temporal/devServer';
 import { startTemporalServer } from '../../infra/temporal/server';
 import { testAdminDatabaseUrl } from '../support/env';
+import { ChromiumNotFoundError, locateChromium } from './chromium';
 
 /** Low, so that long-running workflows continue-as-new during tests. */
 const TEST_DYNAMIC_CONFIG = { 'limit.historyCount.suggestContinueAsNew': 200 };
@@ -44,7 +46,29 @@ async function startServer(): Promise<{ address: string; stop(): Promise<void> }
   };
 }
 
-export default async function globalSetup(): Promise<void> {
+/** Whether the run includes a test file that drives a browser (one that imports playwright-core). */
+function runsBrowserTests(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): boolean {
+  const testDir = path.join(projectConfig.rootDir, 'test');
+  const browserTests = fs
+    .readdirSync(testDir)
+    .filter((file) => file.endsWith('.test.ts') && fs.readFileSync(path.join(testDir, file), 'utf8').includes("from 'playwright-core'"))
+    .map((file) => path.join(testDir, file));
+  const selected = globalConfig.testPathPatterns;
+  if (!selected.isSet()) return browserTests.length > 0;
+  const executor = selected.toExecutor({ rootDir: globalConfig.rootDir });
+  return browserTests.some((file) => executor.isMatch(file));
+}
+
+export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
+  if (runsBrowserTests(globalConfig, projectConfig)) {
+    try {
+      process.env.CHROMIUM_PATH = await locateChromium();
+    } catch (err) {
+      // One line, not a stack: the reader has something to install, not a bug to find.
+      if (err instanceof ChromiumNotFoundError) err.stack = err.message;
+      throw err;
+    }
+  }
   const admin = new Client({ connectionString: testAdminDatabaseUrl() });
   await admin.connect().catch((err: Error) => {
     throw new Error(`integration tests need Postgres at ${testAdminDatabaseUrl()} (set TEST_DATABASE_URL): ${err.message}`);

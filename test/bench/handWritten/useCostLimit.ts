@@ -1,6 +1,6 @@
 import { type FieldNode, Kind, type ValidationContext, type ValidationRule } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../connections';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../api/connections';
 import { fieldsOf } from './fieldsOf';
 
 export interface CostLimitOptions {

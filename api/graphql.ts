@@ -1,0 +1,76 @@
+// The GraphQL API as a yoga instance: schema, resolvers, the per-request context, and the plugins that
+// guard, cache and measure every operation (over HTTP and graphql-ws alike).
+import fs from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { createSchema, createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import type { ApiContext, ApiShared } from './context';
+import { createLoaders } from './loaders';
+import { useGraphQLMetrics } from './metrics';
+import { useLimits } from './plugins/limits';
+import { useSearchResponseCache } from './plugins/responseCache';
+import { crawlMutation } from './resolvers/crawl';
+import { crawlsQuery, packageCrawls } from './resolvers/crawls';
+import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './resolvers/package';
+import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
+import { runSearch, searchQuery } from './resolvers/search';
+import { crawlsSubscription } from './resolvers/subscription';
+import { shareInFlight } from './shareInFlight';
+
+const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
+
+/** The Authorization header over HTTP; over graphql-ws, the `authorization` connection parameter. */
+function authorizationOf(initial: Partial<YogaInitialContext> & { connectionParams?: Record<string, unknown> }): string | null {
+  const fromParams = initial.connectionParams?.authorization;
+  if (typeof fromParams === 'string') return fromParams;
+  return initial.request?.headers.get('authorization') ?? null;
+}
+
+export interface ApiOptions {
+  /** How long identical searches share one response; 0 turns the cache off. */
+  searchCacheTtlMs?: number;
+  /** Given the default guard and cache plugins (the limits, the search response cache), those to use instead. */
+  plugins?: (defaults: Plugin[]) => Plugin[];
+  /** How a GraphQL request's body reaches yoga, which gets the request on `next`; `withParsedBody` by default. */
+  readBody?: (req: http.IncomingMessage, next: () => void) => void;
+}
+
+export function createApi(shared: ApiShared, options: ApiOptions = {}) {
+  const schema = createSchema<ApiContext>({
+    typeDefs,
+    resolvers: {
+      Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery },
+      Mutation: { crawl: crawlMutation, replayCrawl: replayCrawlMutation, replayFailedCrawls: replayFailedCrawlsMutation },
+      Subscription: { crawls: crawlsSubscription },
+      Package: { changes: packageChanges, crawls: packageCrawls },
+      Changelog: { entries: changelogEntries },
+      Crawl: { package: crawlPackage },
+    },
+  });
+  const queryFields = Object.keys(schema.getQueryType()!.getFields());
+  const searchPackages: ApiContext['searchPackages'] = shareInFlight(
+    async (...args) => {
+      const done = shared.metrics.searchDuration.startTimer();
+      try {
+        return await runSearch(shared, ...args);
+      } finally {
+        done();
+      }
+    },
+    (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]),
+  );
+  const guardsAndCache = [...useLimits(), useSearchResponseCache({ ttlMs: options.searchCacheTtlMs ?? 2_000, queryFields })];
+  return createYoga<object, ApiContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    context: (initial) => ({ ...shared, loaders: createLoaders(shared.pool), searchPackages, authorization: authorizationOf(initial) }),
+    plugins: [
+      useGraphQLMetrics(shared.metrics),
+      ...(options.plugins ? options.plugins(guardsAndCache) : guardsAndCache),
+    ],
+    // Yoga's GraphiQL loads its code from a CDN, which the security policy (rightly) refuses.
+    graphiql: false,
+    landingPage: false,
+    logging: 'warn',
+  });
+}
