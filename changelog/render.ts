@@ -93,50 +93,77 @@ const LIST_ITEM = /^\s{0,12}(?:[-*+]|\d{1,9}[.)])\s/;
 const DEFINITION_LINE = /^ {0,3}\[(?!\s*\])[^[\]\\\n]{1,200}\]: *(?:<[^<>\\\n]*>|[^<\s]\S*)(?: +(?:"[^"\\\n]*"|'[^'\\\n]*'|\([^()\\\n]*\)))? *$/;
 
 /** How a line bears on inline groups: it opens a new one (blank, list item), stands outside them (a definition), or continues one. */
-function lineKind(line: string, afterBreak: boolean): 'blank' | 'item' | 'definition' | 'text' {
-  if (line.trim() === '') return 'blank';
-  // A definition right after a blank line or another definition is a block of its own, not inline text.
-  if (afterBreak && line.length < 2000 && line.includes(']:') && DEFINITION_LINE.test(line)) return 'definition';
-  return LIST_ITEM.test(line) ? 'item' : 'text';
-}
+type LineKind = 'blank' | 'item' | 'definition' | 'text';
+/** What taming does to a line on its own: cut an over-long one, flatten deep quote nesting, or drop deep indentation. */
+type LineFix = 'cut' | 'flatten' | 'dedent' | null;
 
-const LEAD_SPACES = ' '.repeat(33);
+const LEAD_SPACES = 33;
+const DEEP_QUOTE = /^(?:\s*>){9}/;
 
 /**
- * Whether `tame` would change anything, found in one pass over the text without building anything. Only the
- * start of each line is looked at, except in the rare groups long enough to hold too many delimiters.
+ * The one rule for a line, `markdown[start, end)`, given whether the line before it was blank or a definition.
+ * Only the start of the line is looked at, except when its first character could begin a list item, a
+ * definition or a quote; anything outside printable ASCII there gets the full look.
  */
-function needsTaming(markdown: string): boolean {
-  if (markdown.length <= 4 * MAX_DELIMITERS && looksTame(markdown)) return false;
+function classifyLine(markdown: string, start: number, end: number, afterBreak: boolean): { kind: LineKind; fix: LineFix } {
+  let at = start;
+  while (markdown.charCodeAt(at) === SPACE) at++;
+  const spaces = at - start;
+  while (markdown.charCodeAt(at) === SPACE || markdown.charCodeAt(at) === TAB) at++;
+  let kind: LineKind = 'text';
+  let deepQuote = false;
+  const c = markdown.charCodeAt(at);
+  if (at >= end) kind = 'blank';
+  else if (c <= SPACE || c > 0x7e || c === GT || c === BRACKET || c === DASH || c === STAR || c === PLUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
+    const line = markdown.slice(start, end);
+    if (line.trim() === '') kind = 'blank';
+    // A definition right after a blank line or another definition is a block of its own, not inline text.
+    else if (afterBreak && line.length < 2000 && line.includes(']:') && DEFINITION_LINE.test(line)) kind = 'definition';
+    else {
+      if (LIST_ITEM.test(line)) kind = 'item';
+      deepQuote = DEEP_QUOTE.test(line);
+    }
+  }
+  const fix = end - start > MAX_RENDER_LINE ? 'cut' : deepQuote ? 'flatten' : spaces >= LEAD_SPACES ? 'dedent' : null;
+  return { kind, fix };
+}
+
+/**
+ * Walks the lines of `markdown` with `classifyLine`, telling `onLine` each line that needs a fix and `onCrowded`
+ * each inline group (a paragraph or list item, from a blank line or list item up to the next one; definitions
+ * stand outside) with more than MAX_DELIMITERS delimiters, as a range of line numbers `[from, to)`. A callback
+ * that returns true stops the walk, and `scanLines` returns true. Delimiters are counted only in groups long
+ * enough to hold too many, and only in the part of a line that cutting keeps.
+ */
+function scanLines(
+  markdown: string,
+  onLine: (line: number, fix: Exclude<LineFix, null>) => boolean,
+  onCrowded: (from: number, to: number) => boolean,
+): boolean {
+  let groupLine = 0;
   let groupStart = 0;
   let afterBreak = true;
-  const crowded = (end: number) => end - groupStart > MAX_DELIMITERS && countDelimiters(markdown, groupStart, end) > MAX_DELIMITERS;
-  for (let at = 0; at <= markdown.length; ) {
+  let line = 0;
+  const crowded = (end: number) => end - groupStart > MAX_DELIMITERS && countGroupDelimiters(markdown, groupStart, end) > MAX_DELIMITERS;
+  for (let at = 0; at <= markdown.length; line++) {
     let end = markdown.indexOf('\n', at);
     if (end < 0) end = markdown.length;
-    if (end - at > MAX_RENDER_LINE) return true;
-    let indent = at;
-    while (markdown.charCodeAt(indent) === SPACE) indent++;
-    if (indent - at >= LEAD_SPACES.length) return true;
-    while (markdown.charCodeAt(indent) === SPACE || markdown.charCodeAt(indent) === TAB) indent++;
-    const c = markdown.charCodeAt(indent);
-    let kind: ReturnType<typeof lineKind> = 'text';
-    if (indent >= end) kind = 'blank';
-    // A line can only be a list item, a definition or a deep quote by its first character; anything outside
-    // printable ASCII there gets the full look.
-    else if (c <= SPACE || c > 0x7e || c === GT || c === BRACKET || c === DASH || c === STAR || c === PLUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
-      const line = markdown.slice(at, end);
-      kind = lineKind(line, afterBreak);
-      if (kind !== 'definition' && /^(?:\s*>){9}/.test(line)) return true;
-    }
+    const { kind, fix } = classifyLine(markdown, at, end, afterBreak);
     if (kind !== 'text') {
-      if (crowded(at)) return true;
+      if (crowded(at) && onCrowded(groupLine, line)) return true;
+      groupLine = kind === 'definition' ? line + 1 : line;
       groupStart = kind === 'definition' ? end + 1 : at;
     }
+    if (fix && kind !== 'definition' && onLine(line, fix)) return true;
     afterBreak = kind === 'blank' || kind === 'definition';
     at = end + 1;
   }
-  return crowded(markdown.length);
+  return crowded(markdown.length) && onCrowded(groupLine, line);
+}
+
+/** Whether `tame` would change anything, found in one pass over the text without building anything. */
+function needsTaming(markdown: string): boolean {
+  return scanLines(markdown, () => true, () => true);
 }
 
 /**
@@ -146,60 +173,50 @@ function needsTaming(markdown: string): boolean {
  * item is lexed as its own inline run, so a long list of linked commits is not crowded.
  */
 function tame(markdown: string): string {
-  if (!needsTaming(markdown)) return markdown;
+  const fixes: { line: number; fix: Exclude<LineFix, null> }[] = [];
+  const crowded: [number, number][] = [];
+  scanLines(
+    markdown,
+    (line, fix) => {
+      fixes.push({ line, fix });
+      return false;
+    },
+    (from, to) => {
+      crowded.push([from, to]);
+      return false;
+    },
+  );
+  if (fixes.length === 0 && crowded.length === 0) return markdown;
   const lines = markdown.split('\n');
-  let groupStart = 0;
-  let delimiters = 0;
-  let afterBreak = true;
-  const indentCrowded = (end: number) => {
-    if (delimiters <= MAX_DELIMITERS) return;
-    for (let k = groupStart; k < end; k++) lines[k] = `    ${lines[k]}`;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!;
-    const kind = lineKind(line, afterBreak);
-    afterBreak = kind === 'blank' || kind === 'definition';
-    if (kind !== 'text') {
-      indentCrowded(i);
-      groupStart = kind === 'definition' ? i + 1 : i;
-      delimiters = 0;
-      if (kind === 'definition') continue;
-    }
-    if (line.length > MAX_RENDER_LINE) line = escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
-    else if (line.includes('>') && /^(?:\s*>){9}/.test(line)) line = line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
-    else if (line.startsWith(LEAD_SPACES)) line = line.trimStart();
-    lines[i] = line;
-    delimiters += countDelimiters(line);
-  }
-  indentCrowded(lines.length);
+  for (const { line, fix } of fixes) lines[line] = fixLine(lines[line]!, fix);
+  for (const [from, to] of crowded) for (let k = from; k < to; k++) lines[k] = `    ${lines[k]}`;
   return lines.join('\n');
+}
+
+function fixLine(line: string, fix: Exclude<LineFix, null>): string {
+  switch (fix) {
+    case 'cut':
+      return escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
+    case 'flatten':
+      return line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
+    case 'dedent':
+      return line.trimStart();
+  }
 }
 
 function isDelimiter(c: number): boolean {
   return c === 0x2a || c === 0x5f || c === 0x7e || c === 0x60 || c === 0x5b || c === 0x5d;
 }
 
-function countDelimiters(s: string, from = 0, to = s.length): number {
+/** Delimiters in the lines of `s[from, to)`, each line counted only as far as cutting keeps it. */
+function countGroupDelimiters(s: string, from: number, to: number): number {
   let n = 0;
-  for (let i = from; i < to; i++) if (isDelimiter(s.charCodeAt(i))) n++;
-  return n;
-}
-
-/** The common case, checked in one pass: short lines, few delimiters, shallow nesting. */
-function looksTame(markdown: string): boolean {
-  if (markdown.length > MAX_RENDER_LINE && markdown.indexOf('\n') < 0) return false;
-  let delimiters = 0;
-  let lineStart = 0;
-  for (let i = 0; i < markdown.length; i++) {
-    const c = markdown.charCodeAt(i);
-    if (c === 0x0a) {
-      if (i - lineStart > MAX_RENDER_LINE) return false;
-      lineStart = i + 1;
-    } else if (isDelimiter(c)) {
-      if (++delimiters > MAX_DELIMITERS) return false;
-    }
+  for (let lineStart = from, i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0a) lineStart = i + 1;
+    else if (i - lineStart < MAX_RENDER_LINE && isDelimiter(c)) n++;
   }
-  return markdown.length - lineStart <= MAX_RENDER_LINE && !/(?:>[ \t]?){8}/.test(markdown) && !markdown.includes(' '.repeat(33));
+  return n;
 }
 
 /** reStructuredText links and literals in markdown spelling, so the shared renderer shows them. */

@@ -138,6 +138,15 @@ describe('rendered HTML keeps what is harmless', () => {
     expect(html).not.toContain('<em>');
   });
 
+  test('quotes nested deeper than eight are flattened to eight, however the markers are spaced and whatever the length', () => {
+    const depth = (html: string) => html.match(/<blockquote>/g)?.length ?? 0;
+    for (const marker of ['>', '> ', '>  ', '>\t']) {
+      const quote = `${marker.repeat(10)}x`;
+      expect(depth(render(quote))).toBe(8);
+      expect(depth(render(`${quote}\n\n${'word '.repeat(400)}`))).toBe(8);
+    }
+  });
+
   test('task list boxes become text, not form controls', () => {
     expect(render('- [x] done\n- [ ] todo')).not.toContain('<input');
   });
