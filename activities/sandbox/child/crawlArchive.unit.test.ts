@@ -78,6 +78,16 @@ describe('crawlArchive', () => {
     expect(parsed.entries[0]?.html).toContain('<li>');
   });
 
+  it('sanitizes raw HTML in the sandbox, entry by entry', async () => {
+    const changelog = '# Changelog\n\n## 1.1.0\n\n- a <table><tr><td>x\n- b <img src=x onerror=alert(1)>\n\n## 1.0.0\n\n- the first release\n';
+    const { value: result } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(changelog) });
+    const { parsed } = foundIn(result);
+    expect(parsed.entries.map((e) => e.html)).toEqual([
+      '<ul>\n<li>a <table><tr><td>x</td></tr></table></li>\n<li>b <img src="https://example.test/demo/raw/HEAD/x" loading="lazy" /></li>\n</ul>\n',
+      '<ul>\n<li>the first release</li>\n</ul>\n',
+    ]);
+  });
+
   it('parses a changelog file without sending the file back (parseText)', async () => {
     const bytes = Buffer.from(CHANGELOG);
     const { value: result } = await runSandboxed('parseText', {
