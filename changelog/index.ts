@@ -1,4 +1,4 @@
-export { chooseChangelog, isChangelogName } from './find';
+export { changelogCandidates, chooseChangelog, isChangelogName } from './find';
 export { parseChangelog } from './parse';
 export { SCHEMA_VERSION } from './types';
 export type {
