@@ -33,6 +33,17 @@ export function escapeMarkdownText(s: string): string {
   return TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIALS, toEntity) : s;
 }
 
+const TAG_NAME = /^<\/?([a-zA-Z][a-zA-Z0-9-]*)/;
+
+/**
+ * Whether one tag from markdown text (`<T>`, `</div>`, `<T extends Base>`) opens or closes an element the
+ * allowlist drops. Comments and other markup are not tags of an element.
+ */
+export function isDroppedTag(tag: string): boolean {
+  const name = TAG_NAME.exec(tag)?.[1];
+  return name !== undefined && !Object.hasOwn(ALLOWED, name.toLowerCase());
+}
+
 type Attributes = Record<string, string>;
 
 /** Drops numeric attributes that are not numbers. */

@@ -1,6 +1,6 @@
 import { getDefaults, Lexer, Parser, Renderer, type MarkedOptions, type Token, type Tokens } from 'marked';
 import type { IOptions } from 'sanitize-html';
-import { escapeHtml, escapeMarkdownText, sanitizeEntry, sanitizerFor } from './html';
+import { escapeHtml, escapeMarkdownText, isDroppedTag, sanitizeEntry, sanitizerFor } from './html';
 import { linkDefinitions, withDefinitions } from './references';
 import { safeUrl } from './urls';
 import type { ChangelogFormat } from './types';
@@ -34,7 +34,10 @@ class SafeRenderer extends Renderer {
     super();
   }
 
-  override html({ text }: Tokens.HTML | Tokens.Tag): string {
+  override html({ text, block }: Tokens.HTML | Tokens.Tag): string {
+    // A tag in running text that the allowlist would drop anyway is text as written (`Observable<T>`, which
+    // the sanitizer would show as `<t>`), and leaves nothing for it to do.
+    if (!block && isDroppedTag(text)) return escapeHtml(text);
     this.sawRawHtml = true;
     return text.includes('<') ? text.replace(RAW_TEXT_TAG, '&lt;') : text;
   }

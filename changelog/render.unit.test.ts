@@ -152,6 +152,12 @@ describe('rendered HTML keeps what is harmless', () => {
     );
   });
 
+  test('a tag the allowlist drops is shown as written', () => {
+    expect(render('Returns Observable<T> now; <T extends Base> too. <Foo bar="1"/>')).toBe(
+      '<p>Returns Observable&lt;T&gt; now; &lt;T extends Base&gt; too. &lt;Foo bar=&quot;1&quot;/&gt;</p>\n',
+    );
+  });
+
   test('a raw-text tag is shown as text and does not turn the rest of the entry into text', () => {
     for (const tag of ['script', 'style', 'title', 'textarea', 'xmp']) {
       expect(render(`- Fix <${tag}> handling\n- other *fix*`)).toBe(`<ul>\n<li>Fix &lt;${tag}&gt; handling</li>\n<li>other <em>fix</em></li>\n</ul>\n`);
