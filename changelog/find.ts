@@ -5,7 +5,6 @@ const NAMES = ['changelog', 'changes', 'history', 'news', 'releases', 'releaseno
 // Markdown first, then reStructuredText, then plain text.
 const EXTENSIONS: Record<string, number> = { md: 0, markdown: 0, mkd: 0, rst: 1, '': 2, txt: 2, adoc: 2 };
 
-const MIN_BYTES = 100;
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 
 /** Name rank and format rank of a root file that is a changelog, or null. */
@@ -27,17 +26,22 @@ export function isChangelogName(path: string): boolean {
 }
 
 /**
- * The package's changelog among its root files: the earliest name in the list, then markdown over
- * reStructuredText over text. Files too small to hold a release or too large to parse are skipped.
+ * The root files named like a changelog, best first: the earliest name in the list, then markdown over
+ * reStructuredText over text. Files too large to parse are left out; size says nothing else: whether a file is
+ * the package's changelog is for its content to say (an 83-byte file can hold two releases).
  */
-export function chooseChangelog<T extends CandidateFile>(files: T[], options: { maxBytes?: number } = {}): T | null {
+export function changelogCandidates<T extends CandidateFile>(files: readonly T[], options: { maxBytes?: number } = {}): T[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  let best: { file: T; key: number } | null = null;
+  const ranked: { file: T; key: number }[] = [];
   for (const file of files) {
     const r = rank(file.path);
-    if (!r || file.size < MIN_BYTES || file.size > maxBytes) continue;
-    const key = r[0] * 10 + r[1];
-    if (!best || key < best.key) best = { file, key };
+    if (r && file.size <= maxBytes) ranked.push({ file, key: r[0] * 10 + r[1] });
   }
-  return best?.file ?? null;
+  // Stable: files of equal rank keep the caller's order.
+  return ranked.sort((a, b) => a.key - b.key).map((r) => r.file);
+}
+
+/** The best candidate by name alone, for a caller that cannot read the files before choosing. */
+export function chooseChangelog<T extends CandidateFile>(files: readonly T[], options: { maxBytes?: number } = {}): T | null {
+  return changelogCandidates(files, options)[0] ?? null;
 }

@@ -1,17 +1,20 @@
+import type Sanitize from 'sanitize-html';
+import type { IOptions } from 'sanitize-html';
 import { safeUrl } from './urls';
 
-// Raw HTML inside markdown goes through this allowlist: listed tags keep listed attributes (URLs checked),
-// everything else — script, style, iframe, svg, forms, event handlers, unknown tags — is shown as text.
-const ALLOWED: Record<string, readonly string[]> = {
-  a: ['href', 'title'], abbr: ['title'], b: [], blockquote: [], br: [], caption: [], cite: [], code: [],
+// An entry's HTML goes to the page's innerHTML, so it leaves the renderer only through an HTML parser and an
+// allowlist: listed tags keep listed attributes (URLs checked), everything else — script, style, iframe, svg,
+// forms, event handlers, unknown tags — is shown as text, and comments are dropped.
+const ALLOWED: Record<string, string[]> = {
+  a: ['href', 'title', 'rel'], abbr: ['title'], b: [], blockquote: [], br: [], caption: [], cite: [], code: [],
   dd: [], del: [], details: ['open'], dfn: [], div: [], dl: [], dt: [], em: [], h1: [], h2: [], h3: [], h4: [],
-  h5: [], h6: [], hr: [], i: [], img: ['src', 'alt', 'title', 'width', 'height'], ins: [], kbd: [], li: [],
+  h5: [], h6: [], hr: [], i: [], img: ['src', 'alt', 'title', 'width', 'height', 'loading'], ins: [], kbd: [], li: [],
   mark: [], ol: ['start'], p: [], pre: [], q: [], s: [], samp: [], small: [], span: [], strike: [],
   strong: [], sub: [], summary: [], sup: [], table: [], tbody: [], td: ['align', 'colspan', 'rowspan'],
   tfoot: [], th: ['align', 'colspan', 'rowspan'], thead: [], tr: [], tt: [], u: [], ul: [], var: [], wbr: [],
 };
-const VOID = new Set(['br', 'hr', 'img', 'wbr']);
-const NUMERIC_ATTRS = new Set(['width', 'height', 'colspan', 'rowspan', 'start']);
+const NUMERIC_ATTRS = ['width', 'height', 'colspan', 'rowspan', 'start'];
+const NUMERIC = /^\d{1,6}%?$/;
 
 const HTML_SPECIAL = /[&<>"']/;
 const HTML_SPECIALS = /[&<>"']/g;
@@ -30,87 +33,70 @@ export function escapeMarkdownText(s: string): string {
   return TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIALS, toEntity) : s;
 }
 
-/** Text between tags: `<` and `>` escaped; entities left alone, since a decoded entity in text is only text. */
-function escapeText(s: string): string {
-  return s.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
-}
-
-const TAG_NAME = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]{0,20})/;
-const ATTR = /^[\s/]*([^\s"'>/=]{1,100})(?:\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})'|([^\s"'=<>`]{1,2000})))?/;
+const TAG_NAME = /^<\/?([a-zA-Z][a-zA-Z0-9-]*)/;
 
 /**
- * Raw tags opened and not yet closed in the entry being rendered. A closing tag with no matching opening
- * one is dropped, so an entry's HTML cannot close the page's elements around it.
+ * Whether one tag from markdown text (`<T>`, `</div>`, `<T extends Base>`) opens or closes an element the
+ * allowlist drops. Comments and other markup are not tags of an element.
  */
-export type OpenTags = string[];
-
-function closeTag(tag: string, open: OpenTags): string {
-  const at = open.lastIndexOf(tag);
-  if (at < 0) return '';
-  const closed = open.splice(at).reverse();
-  return closed.map((t) => `</${t}>`).join('');
+export function isDroppedTag(tag: string): boolean {
+  const name = TAG_NAME.exec(tag)?.[1];
+  return name !== undefined && !Object.hasOwn(ALLOWED, name.toLowerCase());
 }
 
-function renderTag(source: string, base: string | null, open: OpenTags): { html: string; length: number } | null {
-  const name = TAG_NAME.exec(source);
-  if (!name) return null;
-  const tag = name[2]!.toLowerCase();
-  const closing = name[1] === '/';
-  let pos = name[0].length;
-  const attrs: string[] = [];
-  for (let n = 0; n < 50; n++) {
-    const rest = source.slice(pos, pos + 2200);
-    const end = /^[\s/]*>/.exec(rest);
-    if (end) {
-      pos += end[0].length;
-      const allowed = ALLOWED[tag];
-      if (!allowed) return null;
-      if (closing) return { html: VOID.has(tag) ? '' : closeTag(tag, open), length: pos };
-      if (!VOID.has(tag)) open.push(tag);
-      return { html: `<${tag}${attrs.join('')}>`, length: pos };
-    }
-    const attr = ATTR.exec(rest);
-    if (!attr) return null;
-    pos += attr[0].length;
-    const attrName = attr[1]!.toLowerCase();
-    const value = attr[2] ?? attr[3] ?? attr[4] ?? '';
-    if (!ALLOWED[tag]?.includes(attrName)) continue;
-    const safe = attrName === 'href' || attrName === 'src' ? safeUrl(value, base, attrName === 'src' ? 'image' : 'link') : value;
-    if (safe === null || (NUMERIC_ATTRS.has(attrName) && !/^\d{1,6}%?$/.test(safe))) continue;
-    attrs.push(` ${attrName}="${escapeHtml(safe)}"`);
-  }
-  return null;
+type Attributes = Record<string, string>;
+
+/** Drops numeric attributes that are not numbers. */
+function numeric(attribs: Attributes): Attributes {
+  for (const name of NUMERIC_ATTRS) if (name in attribs && !NUMERIC.test(attribs[name]!)) delete attribs[name];
+  return attribs;
 }
 
-/** Sanitises a raw HTML fragment from markdown. Comments are dropped; `open` tracks tags across fragments. */
-export function sanitizeHtml(source: string, base: string | null, open: OpenTags): string {
-  let out = '';
-  let pos = 0;
-  while (pos < source.length) {
-    const lt = source.indexOf('<', pos);
-    if (lt < 0) {
-      out += escapeText(source.slice(pos));
-      break;
-    }
-    out += escapeText(source.slice(pos, lt));
-    if (source.startsWith('<!--', lt)) {
-      const close = source.indexOf('-->', lt + 4);
-      pos = close < 0 ? source.length : close + 3;
-      continue;
-    }
-    const tag = renderTag(source.slice(lt, lt + 20000), base, open);
-    if (tag) {
-      out += tag.html;
-      pos = lt + tag.length;
-    } else {
-      out += '&lt;';
-      pos = lt + 1;
-    }
-  }
-  return out;
+/** The URL attribute `name` as `safeUrl` has it (resolved against `base`), or gone. */
+function url(attribs: Attributes, name: 'href' | 'src', base: string | null, kind: 'link' | 'image'): Attributes {
+  if (!(name in attribs)) return attribs;
+  const safe = safeUrl(attribs[name]!, base, kind);
+  if (safe === null) delete attribs[name];
+  else attribs[name] = safe;
+  return attribs;
 }
 
-/** Closing tags for whatever raw HTML left open, innermost first. */
-export function closeAll(open: OpenTags): string {
-  return open.splice(0).reverse().map((t) => `</${t}>`).join('');
+/**
+ * The sanitizer's options for one source URL: relative links and images resolve against it. Every link gets
+ * `rel="nofollow noopener"` and every image `loading="lazy"`, raw HTML's as well as markdown's.
+ */
+export function sanitizerFor(base: string | null): IOptions {
+  return {
+    allowedTags: Object.keys(ALLOWED),
+    allowedAttributes: ALLOWED,
+    // marked's fenced code blocks name their language this way.
+    allowedClasses: { code: ['language-*'] },
+    // safeUrl has decided already; these hold the line should it ever let something else through.
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['http', 'https'] },
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'escape',
+    // Written `<br />`: a void element must not get a closing tag.
+    selfClosing: ['br', 'hr', 'img', 'wbr'],
+    transformTags: {
+      a: (tagName, attribs) => ({ tagName, attribs: { ...url(attribs, 'href', base, 'link'), rel: 'nofollow noopener' } }),
+      img: (tagName, attribs) => ({ tagName, attribs: { ...numeric(url(attribs, 'src', base, 'image')), loading: 'lazy' } }),
+      ol: (tagName, attribs) => ({ tagName, attribs: numeric(attribs) }),
+      td: (tagName, attribs) => ({ tagName, attribs: numeric(attribs) }),
+      th: (tagName, attribs) => ({ tagName, attribs: numeric(attribs) }),
+    },
+  };
+}
+
+/**
+ * One entry's HTML, parsed and written out again under the allowlist. The result is well-formed on its own:
+ * an element left open is closed where its parent closes (a `<table>` opened in a list item ends with the
+ * item), whatever is still open is closed at the end, and a closing tag with no opening one is dropped, so an
+ * entry cannot close or swallow the page's elements around it.
+ */
+export function sanitizeEntry(html: string, options: IOptions): string {
+  // Loaded on first use: few changelogs hold raw HTML, and loading the sanitizer (with the CSS parser it
+  // brings) costs a sandbox process about as much as loading marked.
+  const sanitizeHtml = require('sanitize-html') as typeof Sanitize;
+  return sanitizeHtml(html, options);
 }

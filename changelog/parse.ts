@@ -2,6 +2,7 @@ import { bodyRange, dateUnderHeading, sectionsOf } from './body';
 import { dayMonthOrder, type DayMonthOrder } from './dates';
 import { detectFormat } from './format';
 import { readHeading } from './heading';
+import { ParserFault } from './ParserFault';
 import { scanHeadingLines, type HeadingLine } from './headings';
 import { renderBodies } from './render';
 import { splitEntries } from './split';
@@ -10,17 +11,19 @@ import { isPrerelease, normalizeVersion } from './versions';
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
-/** Parses a changelog into release entries. Never throws: unreadable input gives an empty entry list. */
+/**
+ * Parses a changelog into release entries. Any text has a parse: input that is not a changelog, or not text,
+ * gives an empty entry list. Throws only a ParserFault, which is a bug in this parser.
+ */
 export function parseChangelog(text: string, options: ParseOptions): ParsedChangelog {
   const fileName = String(options?.fileName ?? '');
   const sourceUrl = options?.sourceUrl ?? null;
   const source = typeof text === 'string' ? text.replace(/^\uFEFF/, '') : '';
-  let format = detectFormat(fileName, '');
   try {
-    format = detectFormat(fileName, source);
-    return { schemaVersion: SCHEMA_VERSION, fileName, sourceUrl, format, entries: parseEntries(source, format, options) };
-  } catch {
-    return { schemaVersion: SCHEMA_VERSION, fileName, sourceUrl, format, entries: [] };
+    const format = detectFormat(fileName, source);
+    return { schemaVersion: SCHEMA_VERSION, fileName, sourceUrl, format, entries: parseEntries(source, format, options ?? {}) };
+  } catch (err) {
+    throw new ParserFault(fileName, err);
   }
 }
 

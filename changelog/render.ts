@@ -1,5 +1,6 @@
 import { getDefaults, Lexer, Parser, Renderer, type MarkedOptions, type Token, type Tokens } from 'marked';
-import { closeAll, escapeHtml, escapeMarkdownText, sanitizeHtml, type OpenTags } from './html';
+import type { IOptions } from 'sanitize-html';
+import { escapeHtml, escapeMarkdownText, isDroppedTag, sanitizeEntry, sanitizerFor } from './html';
 import { linkDefinitions, withDefinitions } from './references';
 import { safeUrl } from './urls';
 import type { ChangelogFormat } from './types';
@@ -12,21 +13,33 @@ const MAX_RENDER_LINE = 10_000;
 const MAX_NESTING = 8;
 
 /**
- * marked's HTML renderer with every way out closed: raw HTML goes through the allowlist, link and image
- * URLs are checked and resolved against the file's location, task boxes are text, and text is always
- * escaped — marked passes text after an inline `<code>`, `<pre>`, `<kbd>` or `<script>` through as written,
- * which would let `<code> <img src=x onerror=…` reach the page.
+ * Tags of the elements whose content an HTML parser reads as raw text up to their closing tag. None is
+ * allowed, so they would be shown as text anyway; written as text before the sanitizer parses the entry,
+ * they cannot turn the rest of it into text (`- Fix <style> handling` followed by more items).
+ */
+const RAW_TEXT_TAG = /<(?=\/?(?:script|style|title|textarea|xmp)(?![\w-]))/gi;
+
+/**
+ * marked's HTML renderer, saying what the markdown means: link and image URLs are checked and resolved
+ * against the file's location, task boxes are text, and text is always escaped — marked passes text after an
+ * inline `<code>`, `<pre>`, `<kbd>` or `<script>` through as written, which would turn `<code> <img …` into a
+ * tag instead of showing it. Raw HTML passes as written, except RAW_TEXT_TAG: the entry's whole HTML goes
+ * through the sanitizer.
  */
 class SafeRenderer extends Renderer {
-  constructor(
-    private readonly base: string | null,
-    private readonly open: OpenTags,
-  ) {
+  /** Whether raw HTML went into what was rendered since this was last cleared. */
+  sawRawHtml = false;
+
+  constructor(private readonly base: string | null) {
     super();
   }
 
-  override html({ text }: Tokens.HTML | Tokens.Tag): string {
-    return sanitizeHtml(text, this.base, this.open);
+  override html({ text, block }: Tokens.HTML | Tokens.Tag): string {
+    // A tag in running text that the allowlist would drop anyway is text as written (`Observable<T>`, which
+    // the sanitizer would show as `<t>`), and leaves nothing for it to do.
+    if (!block && isDroppedTag(text)) return escapeHtml(text);
+    this.sawRawHtml = true;
+    return text.includes('<') ? text.replace(RAW_TEXT_TAG, '&lt;') : text;
   }
 
   override text(token: Tokens.Text | Tokens.Escape): string {
@@ -54,26 +67,38 @@ class SafeRenderer extends Renderer {
   }
 }
 
-/** marked's options for one source URL; the renderer closes over it to resolve relative URLs. */
+/** marked's and the sanitizer's options for one source URL, which both use to resolve relative URLs. */
 interface Engine {
   base: string | null;
+  renderer: SafeRenderer;
   options: MarkedOptions;
-  open: OpenTags;
+  sanitizer: IOptions;
 }
 
 let cached: Engine | null = null;
 function engineFor(base: string | null): Engine {
   if (cached?.base !== base) {
-    const open: OpenTags = [];
-    cached = { base, open, options: { ...getDefaults(), gfm: true, async: false, renderer: new SafeRenderer(base, open) } };
+    const renderer = new SafeRenderer(base);
+    cached = { base, renderer, options: { ...getDefaults(), gfm: true, async: false, renderer }, sanitizer: sanitizerFor(base) };
   }
   return cached;
 }
 
-/** HTML of some top-level tokens, with whatever raw HTML they left open closed. */
-function renderTokens(tokens: Token[], engine: Engine): string {
-  engine.open.length = 0;
-  return Parser.parse(tokens, engine.options) + closeAll(engine.open);
+/** marked's HTML for some top-level tokens, and whether raw HTML from the file went into it. */
+function markedHtml(tokens: Token[], engine: Engine): { html: string; raw: boolean } {
+  engine.renderer.sawRawHtml = false;
+  const html = Parser.parse(tokens, engine.options);
+  return { html, raw: engine.renderer.sawRawHtml };
+}
+
+/**
+ * An entry's HTML as it may reach a page. HTML that holds raw HTML from the file goes through the sanitizer
+ * as a whole; the rest is the renderer's own, whose every text and attribute is escaped, and is well-formed
+ * as marked writes it. The sanitizer costs more than marked itself (on the changelogs of this project's
+ * dependencies, 110 ms against 76 ms for lexing and rendering them), and few entries hold raw HTML.
+ */
+function entryHtml({ html, raw }: { html: string; raw: boolean }, engine: Engine): string {
+  return raw ? sanitizeEntry(html, engine.sanitizer) : html;
 }
 
 /** Inline delimiters per paragraph or list item beyond which marked's emphasis and link matching turns quadratic. */
@@ -93,50 +118,77 @@ const LIST_ITEM = /^\s{0,12}(?:[-*+]|\d{1,9}[.)])\s/;
 const DEFINITION_LINE = /^ {0,3}\[(?!\s*\])[^[\]\\\n]{1,200}\]: *(?:<[^<>\\\n]*>|[^<\s]\S*)(?: +(?:"[^"\\\n]*"|'[^'\\\n]*'|\([^()\\\n]*\)))? *$/;
 
 /** How a line bears on inline groups: it opens a new one (blank, list item), stands outside them (a definition), or continues one. */
-function lineKind(line: string, afterBreak: boolean): 'blank' | 'item' | 'definition' | 'text' {
-  if (line.trim() === '') return 'blank';
-  // A definition right after a blank line or another definition is a block of its own, not inline text.
-  if (afterBreak && line.length < 2000 && line.includes(']:') && DEFINITION_LINE.test(line)) return 'definition';
-  return LIST_ITEM.test(line) ? 'item' : 'text';
-}
+type LineKind = 'blank' | 'item' | 'definition' | 'text';
+/** What taming does to a line on its own: cut an over-long one, flatten deep quote nesting, or drop deep indentation. */
+type LineFix = 'cut' | 'flatten' | 'dedent' | null;
 
-const LEAD_SPACES = ' '.repeat(33);
+const LEAD_SPACES = 33;
+const DEEP_QUOTE = /^(?:\s*>){9}/;
 
 /**
- * Whether `tame` would change anything, found in one pass over the text without building anything. Only the
- * start of each line is looked at, except in the rare groups long enough to hold too many delimiters.
+ * The one rule for a line, `markdown[start, end)`, given whether the line before it was blank or a definition.
+ * Only the start of the line is looked at, except when its first character could begin a list item, a
+ * definition or a quote; anything outside printable ASCII there gets the full look.
  */
-function needsTaming(markdown: string): boolean {
-  if (markdown.length <= 4 * MAX_DELIMITERS && looksTame(markdown)) return false;
+function classifyLine(markdown: string, start: number, end: number, afterBreak: boolean): { kind: LineKind; fix: LineFix } {
+  let at = start;
+  while (markdown.charCodeAt(at) === SPACE) at++;
+  const spaces = at - start;
+  while (markdown.charCodeAt(at) === SPACE || markdown.charCodeAt(at) === TAB) at++;
+  let kind: LineKind = 'text';
+  let deepQuote = false;
+  const c = markdown.charCodeAt(at);
+  if (at >= end) kind = 'blank';
+  else if (c <= SPACE || c > 0x7e || c === GT || c === BRACKET || c === DASH || c === STAR || c === PLUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
+    const line = markdown.slice(start, end);
+    if (line.trim() === '') kind = 'blank';
+    // A definition right after a blank line or another definition is a block of its own, not inline text.
+    else if (afterBreak && line.length < 2000 && line.includes(']:') && DEFINITION_LINE.test(line)) kind = 'definition';
+    else {
+      if (LIST_ITEM.test(line)) kind = 'item';
+      deepQuote = DEEP_QUOTE.test(line);
+    }
+  }
+  const fix = end - start > MAX_RENDER_LINE ? 'cut' : deepQuote ? 'flatten' : spaces >= LEAD_SPACES ? 'dedent' : null;
+  return { kind, fix };
+}
+
+/**
+ * Walks the lines of `markdown` with `classifyLine`, telling `onLine` each line that needs a fix and `onCrowded`
+ * each inline group (a paragraph or list item, from a blank line or list item up to the next one; definitions
+ * stand outside) with more than MAX_DELIMITERS delimiters, as a range of line numbers `[from, to)`. A callback
+ * that returns true stops the walk, and `scanLines` returns true. Delimiters are counted only in groups long
+ * enough to hold too many, and only in the part of a line that cutting keeps.
+ */
+function scanLines(
+  markdown: string,
+  onLine: (line: number, fix: Exclude<LineFix, null>) => boolean,
+  onCrowded: (from: number, to: number) => boolean,
+): boolean {
+  let groupLine = 0;
   let groupStart = 0;
   let afterBreak = true;
-  const crowded = (end: number) => end - groupStart > MAX_DELIMITERS && countDelimiters(markdown, groupStart, end) > MAX_DELIMITERS;
-  for (let at = 0; at <= markdown.length; ) {
+  let line = 0;
+  const crowded = (end: number) => end - groupStart > MAX_DELIMITERS && countGroupDelimiters(markdown, groupStart, end) > MAX_DELIMITERS;
+  for (let at = 0; at <= markdown.length; line++) {
     let end = markdown.indexOf('\n', at);
     if (end < 0) end = markdown.length;
-    if (end - at > MAX_RENDER_LINE) return true;
-    let indent = at;
-    while (markdown.charCodeAt(indent) === SPACE) indent++;
-    if (indent - at >= LEAD_SPACES.length) return true;
-    while (markdown.charCodeAt(indent) === SPACE || markdown.charCodeAt(indent) === TAB) indent++;
-    const c = markdown.charCodeAt(indent);
-    let kind: ReturnType<typeof lineKind> = 'text';
-    if (indent >= end) kind = 'blank';
-    // A line can only be a list item, a definition or a deep quote by its first character; anything outside
-    // printable ASCII there gets the full look.
-    else if (c <= SPACE || c > 0x7e || c === GT || c === BRACKET || c === DASH || c === STAR || c === PLUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
-      const line = markdown.slice(at, end);
-      kind = lineKind(line, afterBreak);
-      if (kind !== 'definition' && /^(?:\s*>){9}/.test(line)) return true;
-    }
+    const { kind, fix } = classifyLine(markdown, at, end, afterBreak);
     if (kind !== 'text') {
-      if (crowded(at)) return true;
+      if (crowded(at) && onCrowded(groupLine, line)) return true;
+      groupLine = kind === 'definition' ? line + 1 : line;
       groupStart = kind === 'definition' ? end + 1 : at;
     }
+    if (fix && kind !== 'definition' && onLine(line, fix)) return true;
     afterBreak = kind === 'blank' || kind === 'definition';
     at = end + 1;
   }
-  return crowded(markdown.length);
+  return crowded(markdown.length) && onCrowded(groupLine, line);
+}
+
+/** Whether `tame` would change anything, found in one pass over the text without building anything. */
+function needsTaming(markdown: string): boolean {
+  return scanLines(markdown, () => true, () => true);
 }
 
 /**
@@ -146,60 +198,50 @@ function needsTaming(markdown: string): boolean {
  * item is lexed as its own inline run, so a long list of linked commits is not crowded.
  */
 function tame(markdown: string): string {
-  if (!needsTaming(markdown)) return markdown;
+  const fixes: { line: number; fix: Exclude<LineFix, null> }[] = [];
+  const crowded: [number, number][] = [];
+  scanLines(
+    markdown,
+    (line, fix) => {
+      fixes.push({ line, fix });
+      return false;
+    },
+    (from, to) => {
+      crowded.push([from, to]);
+      return false;
+    },
+  );
+  if (fixes.length === 0 && crowded.length === 0) return markdown;
   const lines = markdown.split('\n');
-  let groupStart = 0;
-  let delimiters = 0;
-  let afterBreak = true;
-  const indentCrowded = (end: number) => {
-    if (delimiters <= MAX_DELIMITERS) return;
-    for (let k = groupStart; k < end; k++) lines[k] = `    ${lines[k]}`;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!;
-    const kind = lineKind(line, afterBreak);
-    afterBreak = kind === 'blank' || kind === 'definition';
-    if (kind !== 'text') {
-      indentCrowded(i);
-      groupStart = kind === 'definition' ? i + 1 : i;
-      delimiters = 0;
-      if (kind === 'definition') continue;
-    }
-    if (line.length > MAX_RENDER_LINE) line = escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
-    else if (line.includes('>') && /^(?:\s*>){9}/.test(line)) line = line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
-    else if (line.startsWith(LEAD_SPACES)) line = line.trimStart();
-    lines[i] = line;
-    delimiters += countDelimiters(line);
-  }
-  indentCrowded(lines.length);
+  for (const { line, fix } of fixes) lines[line] = fixLine(lines[line]!, fix);
+  for (const [from, to] of crowded) for (let k = from; k < to; k++) lines[k] = `    ${lines[k]}`;
   return lines.join('\n');
+}
+
+function fixLine(line: string, fix: Exclude<LineFix, null>): string {
+  switch (fix) {
+    case 'cut':
+      return escapeHtml(line.slice(0, MAX_RENDER_LINE)).replace(/[\\`*_[\]()!#~|<>-]/g, '\\$&');
+    case 'flatten':
+      return line.replace(/^(?:\s*>)+/, '>'.repeat(MAX_NESTING));
+    case 'dedent':
+      return line.trimStart();
+  }
 }
 
 function isDelimiter(c: number): boolean {
   return c === 0x2a || c === 0x5f || c === 0x7e || c === 0x60 || c === 0x5b || c === 0x5d;
 }
 
-function countDelimiters(s: string, from = 0, to = s.length): number {
+/** Delimiters in the lines of `s[from, to)`, each line counted only as far as cutting keeps it. */
+function countGroupDelimiters(s: string, from: number, to: number): number {
   let n = 0;
-  for (let i = from; i < to; i++) if (isDelimiter(s.charCodeAt(i))) n++;
-  return n;
-}
-
-/** The common case, checked in one pass: short lines, few delimiters, shallow nesting. */
-function looksTame(markdown: string): boolean {
-  if (markdown.length > MAX_RENDER_LINE && markdown.indexOf('\n') < 0) return false;
-  let delimiters = 0;
-  let lineStart = 0;
-  for (let i = 0; i < markdown.length; i++) {
-    const c = markdown.charCodeAt(i);
-    if (c === 0x0a) {
-      if (i - lineStart > MAX_RENDER_LINE) return false;
-      lineStart = i + 1;
-    } else if (isDelimiter(c)) {
-      if (++delimiters > MAX_DELIMITERS) return false;
-    }
+  for (let lineStart = from, i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0a) lineStart = i + 1;
+    else if (i - lineStart < MAX_RENDER_LINE && isDelimiter(c)) n++;
   }
-  return markdown.length - lineStart <= MAX_RENDER_LINE && !/(?:>[ \t]?){8}/.test(markdown) && !markdown.includes(' '.repeat(33));
+  return n;
 }
 
 /** reStructuredText links and literals in markdown spelling, so the shared renderer shows them. */
@@ -212,12 +254,14 @@ function rstToMarkdown(text: string): string {
 /** Safe HTML for one entry body. Never throws: anything marked cannot handle is shown escaped. */
 export function renderBody(body: string, format: ChangelogFormat, sourceUrl: string | null): string {
   if (body.length > MAX_RENDER_CHARS) return `<pre>${escapeHtml(body.slice(0, MAX_RENDER_CHARS))}</pre>\n`;
+  const engine = engineFor(sourceUrl);
+  let rendered;
   try {
-    const engine = engineFor(sourceUrl);
-    return renderTokens(Lexer.lex(tame(format === 'rst' ? rstToMarkdown(body) : body), engine.options), engine);
+    rendered = markedHtml(Lexer.lex(tame(format === 'rst' ? rstToMarkdown(body) : body), engine.options), engine);
   } catch {
     return `<pre>${escapeHtml(body)}</pre>\n`;
   }
+  return entryHtml(rendered, engine);
 }
 
 /** Where one entry's body lies in the file's text: `[start, end)`. */
@@ -290,5 +334,5 @@ function renderFromDocument(text: string, bodies: readonly TextRange[], engine: 
     }
   }
   if (at !== text.length) return;
-  for (let i = 0; i < bodies.length; i++) if (!straddled[i]) html[i] = renderTokens(inside[i]!, engine);
+  for (let i = 0; i < bodies.length; i++) if (!straddled[i]) html[i] = entryHtml(markedHtml(inside[i]!, engine), engine);
 }

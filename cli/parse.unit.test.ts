@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { run } from './parse';
 
-const CHANGELOG = `# Changelog\n\n## [1.1.0] - 2024-02-01\n\n### Added\n\n- More output formats, and a longer entry so the file passes the size floor.\n\n## [1.0.0] - 2024-01-01\n\n- First.\n`;
+const CHANGELOG = `# Changelog\n\n## [1.1.0] - 2024-02-01\n\n### Added\n\n- More output formats.\n\n## [1.0.0] - 2024-01-01\n\n- First.\n`;
 
 async function npmTarball(files: Record<string, string>): Promise<Buffer> {
   const p = pack();
@@ -67,6 +67,19 @@ describe('changelogs parse', () => {
     const empty = join(dir, 'empty.tgz');
     writeFileSync(empty, await npmTarball({ 'package.json': '{}', 'README.md': '# hi' }));
     expect(JSON.parse((await capture(['--json', '--tarball', empty])).lines[0]!)).toMatchObject({ foundIn: null, entries: [] });
+  });
+
+  test('--tarball chooses by content, as a crawl does: a tiny changelog counts, a pointer gives way', async () => {
+    const tiny = '## 1.0.0 - 2024-01-02\n\n- Fixes the build.\n\n## 0.9.0 - 2023-12-01\n\n- First release.\n';
+    const small = join(dir, 'small.tgz');
+    writeFileSync(small, await npmTarball({ 'package.json': '{}', 'CHANGELOG.md': tiny }));
+    const found = JSON.parse((await capture(['--json', '--tarball', small])).lines[0]!);
+    expect(found).toMatchObject({ foundIn: 'CHANGELOG.md', fileName: 'CHANGELOG.md' });
+    expect(found.entries.map((e: { version: string }) => e.version)).toEqual(['1.0.0', '0.9.0']);
+
+    const pointed = join(dir, 'pointed.tgz');
+    writeFileSync(pointed, await npmTarball({ 'package.json': '{}', 'CHANGELOG.md': 'See the release notes.\n', 'NEWS.md': tiny }));
+    expect(JSON.parse((await capture(['--json', '--tarball', pointed])).lines[0]!)).toMatchObject({ foundIn: 'NEWS.md', fileName: 'NEWS.md' });
   });
 
   test('parses within the crawl limits of the configuration, and says which limit a file broke', async () => {

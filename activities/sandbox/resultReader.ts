@@ -64,11 +64,18 @@ export function valueOfReply(reply: Extract<RunEnd, { kind: 'replied' }>, stats:
   const { envelope } = reply;
   stats.maxRssBytes = Math.max(stats.maxRssBytes, envelope.usage.maxRssBytes);
   stats.cpuMs = envelope.usage.cpuMs;
-  if (!envelope.ok) throw new SandboxError('task-error', `${envelope.error.name}: ${envelope.error.message}`, stats);
+  if (!envelope.ok) throw new SandboxError('task-error', `${envelope.error.name}: ${envelope.error.message}`, stats, { cause: taskError(envelope.error) });
   if (envelope.bytes === undefined) return envelope.value;
   const attached = envelope.bytes === 0 ? Buffer.alloc(0) : reply.bytes;
   if (!attached) throw new SandboxError('crashed', `the sandbox announced ${envelope.bytes} bytes of result and ended without them`, stats);
   return new WithBytes(envelope.value, attached);
+}
+
+/** The task's own error as the child described it: its name tells the host what kind of failure it is. */
+function taskError({ name, message }: { name: string; message: string }): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
 }
 
 /** The bytes an envelope says follow it in a frame of their own. */

@@ -1,5 +1,6 @@
 // What a crawl activity should end with when its sandbox fails.
-import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, log } from '@temporalio/activity';
+import { PARSER_FAULT } from '../../changelog/ParserFault';
 import { FAILURE_TYPES } from '../../workflows/types';
 import { SandboxError } from './SandboxError';
 
@@ -13,7 +14,9 @@ export const SANDBOX_CRASHED = 'SandboxCrashed';
  * - timeout, out-of-memory, output-too-large: the input exhausted its sandbox, and would again on every retry,
  *   so it is hostile or oversized: non-retryable `ChangelogRejected`, `details: [{ reason }]`.
  * - task-error: the task is a function of the input bytes, so it would throw again on every retry:
- *   `ChangelogRejected` too, with the task's message.
+ *   `ChangelogRejected` too, with the task's message. Except a ParserFault, which is a bug in the parser and
+ *   not the file's doing: non-retryable `ParserFault`, logged, so the crawl ends failed and can be replayed
+ *   once the parser is fixed.
  * - crashed: a signal or exit nobody asked for (the system's OOM killer, a failed spawn) may not happen twice:
  *   retryable.
  * - cancelled: the activity's own cancellation, rethrown as such.
@@ -25,6 +28,10 @@ export function sandboxFailure(err: unknown): unknown {
   if (!(err instanceof SandboxError)) return err;
   if (err.stats.reusedChild && (err.reason === 'task-error' || err.reason === 'out-of-memory' || err.reason === 'crashed')) {
     return ApplicationFailure.retryable(`${err.message} (in a reused sandbox; retrying in a fresh one)`, SANDBOX_CRASHED, { reason: err.reason });
+  }
+  if (err.reason === 'task-error' && err.cause instanceof Error && err.cause.name === PARSER_FAULT) {
+    log.error('the changelog parser failed on a file: a bug to fix, then replay the crawl', { error: err.message });
+    return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.parserFault);
   }
   switch (err.reason) {
     case 'timeout':

@@ -2,7 +2,7 @@
 // inside the sandbox. What it finds comes back as bytes ready to store: the file as published and the parsed
 // changelog's JSON, which the crawl stores as they are, without parsing them.
 import type { Readable } from 'node:stream';
-import { chooseChangelog, isChangelogName } from '../../../changelog/find';
+import { changelogCandidates, isChangelogName } from '../../../changelog/find';
 import type * as Parse from '../../../changelog/parse';
 import type { ChangelogFormat } from '../../../changelog/types';
 import type { Limits } from '../../../infra/config';
@@ -61,18 +61,23 @@ export async function crawlArchive(params: CrawlArchiveParams, archive: Readable
     if (err instanceof ArchiveRejectedError) return noBytes(rejected(err.reason, err.message));
     throw err;
   }
-  const candidates = files.filter((f) => isChangelogName(f.path) && !f.oversized);
-  const chosen = chooseChangelog(candidates, { maxBytes: limits.maxChangelogBytes });
-  if (!chosen) {
-    const oversized = files.find((f) => f.oversized);
-    if (!oversized) return noBytes({ outcome: 'not-found' });
-    return noBytes(rejected('file-size', `${oversized.path} is ${oversized.size} bytes, over the limit of ${limits.maxChangelogBytes}`));
+  // The changelog is the first file named like one, best name first, that holds a release entry, whatever its
+  // size. Where none does, the best-named one stands, as the crawl keeps a changelog without entries in case no
+  // other source has one with entries (holdsEntries).
+  let fallback: ParsedText | null = null;
+  for (const file of changelogCandidates(files.filter((f) => !f.oversized), { maxBytes: limits.maxChangelogBytes })) {
+    // Only this side has the file's bytes, to send back to be stored.
+    const parsed = parseChosen(file.content, file.path, params.sourceUrlBase === null ? null : params.sourceUrlBase + file.path, params, true);
+    if (parsed.value.outcome === 'found' && parsed.value.entryCount > 0) return parsed;
+    fallback ??= parsed;
   }
-  // Only this side has the file's bytes, to send back to be stored.
-  return parseChosen(chosen.content, chosen.path, params.sourceUrlBase === null ? null : params.sourceUrlBase + chosen.path, params, true);
+  if (fallback) return fallback;
+  const oversized = files.find((f) => f.oversized);
+  if (!oversized) return noBytes({ outcome: 'not-found' });
+  return noBytes(rejected('file-size', `${oversized.path} is ${oversized.size} bytes, over the limit of ${limits.maxChangelogBytes}`));
 }
 
-/** Decodes and parses a chosen changelog: the part every source (archive, link, repository) shares. */
+/** Decodes and parses a file that may be the changelog: the part every source (archive, link, repository) shares. */
 export function parseChosen(
   content: Buffer,
   fileName: string,

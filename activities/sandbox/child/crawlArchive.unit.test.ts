@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import type { ParsedChangelog } from '../../../changelog/types';
+import { npmTarball } from '../../../demo/archives';
 import { changelogBytes, crawlArchive, type CrawlArchiveParams, type CrawlArchiveResult, type Found, type ParsedText } from './crawlArchive';
 import { WithBytes } from '../protocol';
 import { runSandboxed } from '../runSandboxed';
@@ -76,6 +79,47 @@ describe('crawlArchive', () => {
       ['1.0.0', '2026-01-15'],
     ]);
     expect(parsed.entries[0]?.html).toContain('<li>');
+  });
+
+  it('sanitizes raw HTML in the sandbox, entry by entry', async () => {
+    const changelog = '# Changelog\n\n## 1.1.0\n\n- a <table><tr><td>x\n- b <img src=x onerror=alert(1)>\n\n## 1.0.0\n\n- the first release\n';
+    const { value: result } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(changelog) });
+    const { parsed } = foundIn(result);
+    expect(parsed.entries.map((e) => e.html)).toEqual([
+      '<ul>\n<li>a <table><tr><td>x</td></tr></table></li>\n<li>b <img src="https://example.test/demo/raw/HEAD/x" loading="lazy" /></li>\n</ul>\n',
+      '<ul>\n<li>the first release</li>\n</ul>\n',
+    ]);
+  });
+
+  it('finds a changelog of 83 bytes: its content, not its size, makes it one', async () => {
+    const tiny = readFileSync(join(__dirname, '../../../changelog/fixtures/tiny.md'));
+    expect(tiny.length).toBe(83);
+    const tgz = await npmTarball({ 'package.json': '{"name":"tiny","version":"1.0.0"}', 'README.md': '# tiny', 'CHANGELOG.md': tiny });
+    const { value: result } = await runSandboxed('crawlArchive', { params: { ...params, knownVersions: ['0.9.0', '1.0.0'] }, bytes: tgz });
+    const { found, raw, parsed } = foundIn(result);
+    expect(found).toMatchObject({ fileName: 'CHANGELOG.md', entryCount: 2 });
+    expect(raw.equals(tiny)).toBe(true);
+    expect(parsed.entries.map((e) => [e.version, e.date])).toEqual([
+      ['1.0.0', '2024-01-02'],
+      ['0.9.0', '2023-12-01'],
+    ]);
+  });
+
+  it('takes the first file named like a changelog that holds a release entry, else the best-named one', async () => {
+    const pointer = '# Changelog\n\nEvery release is described in the release notes of the repository.\n';
+    const both = await npmTarball({ 'package.json': '{}', 'CHANGELOG.md': pointer, 'HISTORY.md': CHANGELOG });
+    const { found, parsed } = foundIn(await crawlArchive(params, Readable.from([both])));
+    expect(found.fileName).toBe('HISTORY.md');
+    expect(parsed.entries.map((e) => e.version)).toEqual(['1.1.0', '1.0.0']);
+
+    // No file holds one: the best-named stands, without entries, for the crawl to keep should no other source have one.
+    const neither = await npmTarball({ 'package.json': '{}', 'CHANGELOG.md': pointer, 'NEWS.md': 'Nothing yet.\n' });
+    expect(foundIn(await crawlArchive(params, Readable.from([neither]))).found).toMatchObject({ fileName: 'CHANGELOG.md', entryCount: 0 });
+
+    // A hostile file does not hide a real changelog beside it.
+    const binary = Buffer.concat([Buffer.from('\u0000\u0001ELF'), Buffer.alloc(500, 0)]);
+    const hidden = await npmTarball({ 'package.json': '{}', 'CHANGELOG.md': binary, 'HISTORY.md': CHANGELOG });
+    expect(foundIn(await crawlArchive(params, Readable.from([hidden]))).found.fileName).toBe('HISTORY.md');
   });
 
   it('parses a changelog file without sending the file back (parseText)', async () => {
