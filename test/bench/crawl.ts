@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '20' },
     /** Concurrent workflow starts of the reference runs. */
     starters: { type: 'string', default: '50' },
+    /** Write CPU profiles of the worker processes into this directory. */
+    profile: { type: 'string' },
   },
 });
 const RELEASES = Number(args.releases);
@@ -80,8 +82,8 @@ function allStats(): ProcStat[] {
   return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readStat(Number(d))).filter((s): s is ProcStat => s !== null);
 }
 
-/** CPU seconds of a process and all its descendants, living or reaped. */
-function treeCpuSeconds(root: number, stats = allStats()): number {
+/** CPU seconds of a process and its descendants, living or reaped, except the subtrees of `exclude`. */
+function treeCpuSeconds(root: number, stats = allStats(), exclude: ReadonlySet<number> = new Set()): number {
   const children = new Map<number, number[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
   const byPid = new Map(stats.map((s) => [s.pid, s]));
@@ -90,7 +92,7 @@ function treeCpuSeconds(root: number, stats = allStats()): number {
   while (stack.length > 0) {
     const pid = stack.pop()!;
     const stat = byPid.get(pid);
-    if (!stat) continue;
+    if (!stat || (pid !== root && exclude.has(pid))) continue;
     ticks += stat.own + stat.reaped;
     stack.push(...(children.get(pid) ?? []));
   }
@@ -115,9 +117,23 @@ function postgresRoot(): number | null {
 
 type CpuParts = Record<string, number | null>;
 
+/**
+ * Each part's CPU seconds so far; a part that started another (this process started the rest) excludes it. A
+ * part named `<name> (children)` is the children of the process named `<name>` (the crawl worker's sandboxes).
+ */
 function cpuSnapshot(parts: Record<string, number | null>): CpuParts {
   const stats = allStats();
-  return Object.fromEntries(Object.entries(parts).map(([name, pid]) => [name, pid === null ? null : treeCpuSeconds(pid, stats)]));
+  const roots = new Set(Object.values(parts).filter((pid): pid is number => pid !== null));
+  const own = (pid: number) => stats.find((s) => s.pid === pid)?.own ?? 0;
+  const entries = Object.entries(parts).map(([name, pid]) => [name, pid === null ? null : treeCpuSeconds(pid, stats, roots)] as const);
+  return Object.fromEntries(
+    entries.flatMap(([name, seconds]) => {
+      const pid = parts[name];
+      if (!name.endsWith('worker') || pid === null || pid === undefined || seconds === null) return [[name, seconds]];
+      const process = own(pid) / CLOCK_TICKS;
+      return [[name, process], [`${name} (children)`, seconds - process]];
+    }),
+  );
 }
 
 function cpuSpent(before: CpuParts, after: CpuParts): Record<string, number> {
@@ -214,7 +230,8 @@ async function referenceRun(address: string, workflowType: 'threeActivities' | '
 // --- The stack -------------------------------------------------------------------------------------------------
 
 function launch(kind: 'orchestration' | 'crawl', env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', kind], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+  const child = spawn(process.execPath, [...profile, BIN, 'worker', kind], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = kind === 'crawl' ? 'crawl worker polling' : 'npm: follower';
   let output = '';
   return new Promise((resolve, reject) => {
@@ -287,7 +304,8 @@ async function main(): Promise<void> {
     const crawlBundle = await bundleOf(require.resolve('../../workflows'), 'workflows.js');
 
     // 1. The ceiling.
-    const parts = () => ({ temporal: temporal.pid, postgres: postgresRoot(), bench: process.pid });
+    // `simulators and bench`: this process, which runs the simulated upstreams (and the reference runs' worker).
+    const parts = () => ({ temporal: temporal.pid, postgres: postgresRoot(), 'simulators and bench': process.pid });
     say(`reference: ${RELEASES} workflows of three no-op activities, started from a client…`);
     let before = cpuSnapshot(parts());
     const noopPerSecond = await referenceRun(temporal.address, 'threeActivities', RELEASES, referenceBundle);
