@@ -14,7 +14,8 @@ export const commands: Record<string, { summary: string; load: () => CommandModu
   migrate: { summary: 'apply database migrations', load: () => require('./migrate') as CommandModule },
   worker: { summary: 'run one worker process: changelogs worker orchestration|crawl', load: () => require('./worker') as CommandModule },
   api: { summary: 'run the GraphQL API server', load: () => require('./api') as CommandModule },
-  temporal: { summary: 'find or build the Temporal CLI and print its path', load: () => require('./temporal') as CommandModule },
+  temporal: { summary: 'find or build the Temporal CLI (--server: also the server, its SQL tool and the Web UI) and print their paths', load: () => require('./temporal') as CommandModule },
+  'temporal-server': { summary: 'run the Temporal server on Postgres, with its Web UI, in the foreground', load: () => require('./temporalServer') as CommandModule },
 };
 
 function usage(): string {

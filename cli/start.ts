@@ -10,7 +10,8 @@ import type * as Scenario from '../demo/scenario';
 import type { Pool } from 'pg';
 import { dropDatabase, openDatabase } from '../infra/db';
 import { reportCrawlProgress } from './crawlProgress';
-import { type DevServer, startDevServer } from '../infra/temporal/devServer';
+import { startDevServer } from '../infra/temporal/devServer';
+import { startTemporalServer } from '../infra/temporal/server';
 
 const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
 
@@ -83,9 +84,53 @@ async function startDemo(config: Config): Promise<Demo> {
   };
 }
 
+interface OwnTemporal {
+  address: string;
+  executable: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Temporal `npm start` runs when no TEMPORAL_ADDRESS is given: the CLI's dev server (a SQLite file), or with
+ * TEMPORAL_SERVER=postgres the Temporal server persisting to Postgres. The demo keeps its history apart from a
+ * live run's, and starts it empty, as it does its own data.
+ */
+async function startOwnTemporal(config: Config, demoMode: boolean): Promise<OwnTemporal> {
+  const { temporal } = config;
+  if (temporal.server === 'postgres') {
+    say('starting the Temporal server (Postgres persistence)…');
+    const databases = demoMode ? { main: 'temporal_demo', visibility: 'temporal_demo_visibility' } : { main: 'temporal', visibility: 'temporal_visibility' };
+    if (demoMode) for (const database of Object.values(databases)) await dropDatabase(databaseOn(temporal.postgresUrl, database));
+    return startTemporalServer({
+      postgresUrl: temporal.postgresUrl,
+      databases,
+      port: temporal.port,
+      uiPort: temporal.uiPort,
+      namespace: temporal.namespace,
+      dataDir: temporal.dataDir,
+      historyShards: temporal.historyShards,
+      progress: say,
+    });
+  }
+  say('starting the Temporal dev server…');
+  return startDevServer({
+    port: temporal.port,
+    uiPort: temporal.uiPort,
+    dbFilename: demoMode ? freshFile(path.join(temporal.dataDir, 'temporal-demo.db')) : path.join(temporal.dataDir, 'temporal.db'),
+    namespace: temporal.namespace,
+    progress: say,
+  });
+}
+
+function databaseOn(postgresUrl: string, database: string): string {
+  const url = new URL(postgresUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
 export async function run(): Promise<number> {
   const config = loadConfig();
-  let devServer: DevServer | null = null;
+  let devServer: OwnTemporal | null = null;
   let demo: Demo | null = null;
   const children: { label: string; child: ChildProcess }[] = [];
   let stopping = false;
@@ -121,17 +166,9 @@ export async function run(): Promise<number> {
       say(`using the Temporal server at ${address}`);
     } else {
       fs.mkdirSync(config.temporal.dataDir, { recursive: true });
-      say('starting the Temporal dev server…');
-      devServer = await startDevServer({
-        port: config.temporal.port,
-        uiPort: config.temporal.uiPort,
-        // The demo keeps its history apart from a live run's.
-        dbFilename: demoMode ? freshFile(path.join(config.temporal.dataDir, 'temporal-demo.db')) : path.join(config.temporal.dataDir, 'temporal.db'),
-        namespace: config.temporal.namespace,
-        progress: say,
-      });
+      devServer = await startOwnTemporal(config, demoMode);
       address = devServer.address;
-      say(`Temporal dev server on ${address} (${devServer.executable})`);
+      say(`Temporal on ${address}: ${devServer.executable}`);
     }
 
     pool = await openDatabase(config.databaseUrl, say);
