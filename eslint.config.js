@@ -41,6 +41,7 @@ module.exports = tseslint.config(
   {
     // Workflows must stay deterministic: no Node built-ins, no activity code (types only).
     files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -56,6 +57,7 @@ module.exports = tseslint.config(
               message: 'workflows may import activity types only (import type …)',
             },
             { group: ['pg', '**/infra/**', '**/api/**', '**/workers/**'], message: 'workflows must not do I/O' },
+            { group: ['**/test', '**/test/**'], message: 'product code must not import test code' },
           ],
         },
       ],
