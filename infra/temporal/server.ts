@@ -32,7 +32,11 @@ export interface TemporalServerOptions {
    * own writes). Default 16; a cluster created with another number keeps it (changing it needs a new cluster).
    */
   historyShards?: number;
-  /** Connections to the main database (the visibility store gets a quarter). Default 20. */
+  /**
+   * Connections each of the server's four services may open to the main database (the visibility store gets a
+   * third); half of them are kept open when idle. Default 10: the four services together then stay within about
+   * 55 of Postgres's default 100 connections.
+   */
   maxConnections?: number;
   /** Dynamic configuration (setting → value), on top of this project's tuned defaults. */
   dynamicConfig?: Record<string, unknown>;
@@ -141,7 +145,7 @@ async function membershipPorts(port: number): Promise<number> {
 /** The server's static configuration, as JSON (which YAML readers take as it is). */
 function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databases: { main: string; visibility: string }, shards: number, dynamicConfigFile: string, membership: number): object {
   const { port } = options;
-  const maxConns = options.maxConnections ?? 20;
+  const maxConns = options.maxConnections ?? 10;
   const store = (databaseName: string, connections: number) => ({
     sql: {
       pluginName: 'postgres12',
@@ -151,7 +155,7 @@ function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databas
       user: pg.user,
       password: pg.password,
       maxConns: connections,
-      maxIdleConns: connections,
+      maxIdleConns: Math.ceil(connections / 2),
       maxConnLifetime: '1h',
     },
   });
@@ -162,7 +166,7 @@ function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databas
       defaultStore: 'default',
       visibilityStore: 'visibility',
       numHistoryShards: shards,
-      datastores: { default: store(databases.main, maxConns), visibility: store(databases.visibility, Math.max(4, Math.ceil(maxConns / 4))) },
+      datastores: { default: store(databases.main, maxConns), visibility: store(databases.visibility, Math.max(2, Math.ceil(maxConns / 3))) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
     // Service ports just above the frontend's, so that one number places the server.
