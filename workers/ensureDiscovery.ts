@@ -11,7 +11,7 @@ import type { Pool } from 'pg';
 import type { PolledRegistry } from '../activities/discovery';
 import { loadCursor } from '../activities/discovery/cursors';
 import type { Config } from '../infra/config';
-import type { npmFollow, pollRegistry } from '../workflows';
+import { npmFollow, pollRegistry } from '../workflows';
 
 export const NPM_FOLLOW_ID = 'npm-follow';
 
@@ -40,7 +40,7 @@ function pollSchedule(config: Config, registry: PolledRegistry): ScheduleOptions
     spec: { intervals: [{ every: `${every}s` }], jitter: `${Math.max(1, Math.floor(every / 10))}s` },
     action: {
       type: 'startWorkflow',
-      workflowType: 'pollRegistry',
+      workflowType: pollRegistry,
       workflowId: `poll-${registry}`,
       taskQueue: config.temporal.taskQueue,
       args: [{ registry }] satisfies Parameters<typeof pollRegistry>,
@@ -71,7 +71,7 @@ export async function ensureDiscovery(client: Client, config: Config, pool: Pool
       pageSize: config.discovery.followPageSize,
       idleSeconds: config.discovery.followIdleSeconds,
     };
-    await client.workflow.start('npmFollow', { workflowId: NPM_FOLLOW_ID, taskQueue: config.temporal.taskQueue, args: [state] });
+    await client.workflow.start(npmFollow, { workflowId: NPM_FOLLOW_ID, taskQueue: config.temporal.taskQueue, args: [state] });
     log(`npm: follower ${NPM_FOLLOW_ID} started ${state.cursor ? `at ${state.cursor}` : 'at the feed\'s update_seq'}`);
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
