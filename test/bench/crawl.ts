@@ -49,6 +49,8 @@ const STEADY_SECONDS = Number(args['steady-seconds']);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'changelogs.js');
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const RESULT_TYPES = "('ReleaseCrawled', 'CrawlFailed')";
+/** Children a parent starts before it continues as new (a page of the feed, say). */
+const FAN_OUT_BATCH = 200;
 
 function say(line: string): void {
   console.log(`[bench] ${line}`);
@@ -183,8 +185,11 @@ async function startTemporal(id: string, dir: string): Promise<RunningTemporal> 
 
 // --- The reference runs ----------------------------------------------------------------------------------------
 
-/** Starts `count` reference workflows from a client and waits for the last to finish: workflows a second. */
-async function referenceRun(address: string, workflowType: 'threeActivities' | 'twoLocalActivities', count: number, bundlePath: string): Promise<number> {
+/**
+ * Starts `count` reference workflows and waits for the last to finish: workflows a second. `twoLocalActivities`
+ * and `threeActivities` are started from a client, `fanOutChildren` starts them as children of one workflow.
+ */
+async function referenceRun(address: string, workflowType: 'threeActivities' | 'twoLocalActivities' | 'fanOutChildren', count: number, bundlePath: string): Promise<number> {
   const connection = await NativeConnection.connect({ address });
   const taskQueue = `bench-${workflowType}-${randomBytes(3).toString('hex')}`;
   let finished = 0;
@@ -211,14 +216,18 @@ async function referenceRun(address: string, workflowType: 'threeActivities' | '
   const client = new Client({ connection: await Connection.connect({ address }) });
   const started = Date.now();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: Number(args.starters) }, async () => {
-      while (next < count) {
-        const i = next++;
-        await client.workflow.start(workflowType, { taskQueue, workflowId: `${taskQueue}-${i}`, args: [] });
-      }
-    }),
-  );
+  if (workflowType === 'fanOutChildren') {
+    await client.workflow.start(workflowType, { taskQueue, workflowId: `${taskQueue}-parent`, args: [count, FAN_OUT_BATCH] });
+  } else {
+    await Promise.all(
+      Array.from({ length: Number(args.starters) }, async () => {
+        while (next < count) {
+          const i = next++;
+          await client.workflow.start(workflowType, { taskQueue, workflowId: `${taskQueue}-${i}`, args: [] });
+        }
+      }),
+    );
+  }
   await done;
   worker.shutdown();
   await running;
@@ -316,6 +325,11 @@ async function main(): Promise<void> {
     const floorPerSecond = await referenceRun(temporal.address, 'twoLocalActivities', RELEASES, referenceBundle);
     const floorCpu = cpuSpent(before, cpuSnapshot(parts()));
     say(`  ${floorPerSecond.toFixed(1)} workflows/s`);
+    say(`reference: the same ${RELEASES}, started as children of one workflow that continues as new after each ${FAN_OUT_BATCH}…`);
+    before = cpuSnapshot(parts());
+    const childrenPerSecond = await referenceRun(temporal.address, 'fanOutChildren', RELEASES, referenceBundle);
+    const childrenCpu = cpuSpent(before, cpuSnapshot(parts()));
+    say(`  ${childrenPerSecond.toFixed(1)} workflows/s`);
 
     // 2. The burst, on the real stack.
     const namespace = `bench-${id}`;
@@ -390,6 +404,7 @@ async function main(): Promise<void> {
     say(`| run | per second | CPU ms per workflow: ${Object.keys(burstCpu).join(' / ')} |`);
     say(`| three no-op activities (the ceiling) | ${noopPerSecond.toFixed(1)} | ${Object.values(perCrawlMs(noopCpu, RELEASES)).join(' / ')} |`);
     say(`| two no-op local activities (a crawl's floor) | ${floorPerSecond.toFixed(1)} | ${Object.values(perCrawlMs(floorCpu, RELEASES)).join(' / ')} |`);
+    say(`| the same, as children of one workflow | ${childrenPerSecond.toFixed(1)} | ${Object.values(perCrawlMs(childrenCpu, RELEASES)).join(' / ')} |`);
     say(`| crawls, burst of ${RELEASES} | ${crawlsPerSecond.toFixed(1)} | ${Object.values(perCrawlMs(burstCpu, RELEASES)).join(' / ')} |`);
     say(`crawls / ceiling: ${(crawlsPerSecond / noopPerSecond).toFixed(2)}; crawls / floor: ${(crawlsPerSecond / floorPerSecond).toFixed(2)}; failed: ${burstResults.failed}`);
     console.log(

@@ -1,6 +1,6 @@
 // Reference workflows for the crawl benchmark: the shapes a crawl can take, with steps that do nothing, so
 // that what they cost is what Temporal costs.
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { continueAsNew, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 
 interface NoopSteps {
   step(): Promise<void>;
@@ -22,4 +22,19 @@ export async function threeActivities(): Promise<void> {
 export async function twoLocalActivities(): Promise<void> {
   await localActivities.step();
   await localActivities.last();
+}
+
+/**
+ * Fan-out through child workflows, the variant that keeps one parent's history short: the parent starts a batch
+ * of children (abandoned, so their completions do not land in it), then continues as new with the rest.
+ */
+export async function fanOutChildren(total: number, batch: number, startedSoFar = 0): Promise<void> {
+  const { workflowId } = workflowInfo();
+  const count = Math.min(batch, total - startedSoFar);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startChild(twoLocalActivities, { workflowId: `${workflowId}-${startedSoFar + i}`, parentClosePolicy: ParentClosePolicy.ABANDON }),
+    ),
+  );
+  if (startedSoFar + count < total) await continueAsNew<typeof fanOutChildren>(total, batch, startedSoFar + count);
 }
