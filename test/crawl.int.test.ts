@@ -70,6 +70,7 @@ test('a release with a changelog ends up as entries served by the package query'
     ['1.0.0', '2024-01-31'],
   ]);
   expect(data!.package.changelog.entries[0]!.html).toContain('<code>--fast</code>');
+  recordHistory(stack.config, 'crawl-found', workflowId);
 });
 
 test('a release without a changelog completes with the not_found outcome', async () => {

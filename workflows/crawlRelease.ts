@@ -29,8 +29,8 @@ const CRAWL_STEP_ATTEMPTS = 4;
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: CRAWL_STEP_ATTEMPTS };
 
 // The registry and the package archive are read in a local activity: it runs in the crawl worker inside this
-// workflow's task, so a crawl that finds its changelog in the archive costs the server one workflow task and
-// no activity tasks. A worker that dies mid-step is noticed when the workflow task times out (10 s), and the
+// workflow's task, and records the result itself when there is nowhere else to look, so a crawl that finds its
+// changelog in the archive is one step, one workflow task and no activity task. A worker that dies mid-step is noticed when the workflow task times out (10 s), and the
 // step runs again elsewhere. Each upstream request has its own timeout (httpGet), and so does the sandbox.
 const packageSteps = proxyLocalActivities<PackageActivities>({
   startToCloseTimeout: '3 minutes',
@@ -118,7 +118,11 @@ export async function crawlRelease(release: ReleaseRef): Promise<CompletedOutcom
   const { workflowId, runId, startTime } = workflowInfo();
   const crawl: CrawlRef = { workflowId, runId, startedAt: startTime.toISOString() };
   try {
-    const look = await packageSteps.crawlPackage(release);
+    const look = await packageSteps.crawlPackage({ release, crawl });
+    if (look.recorded) {
+      setOutcome(look.recorded);
+      return look.recorded;
+    }
     const changelog = look.leads ? await searchForge(look.leads, look.changelog) : look.changelog;
     return await finish(release, crawl, changelog ? 'found' : 'not_found', { facts: look.facts, changelog });
   } catch (err) {

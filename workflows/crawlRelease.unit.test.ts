@@ -23,8 +23,10 @@ function changelog(foundIn: string, entryCount: number): ChangelogRef {
   return { fileName: 'CHANGELOG.md', foundIn, sourceUrl: null, format: 'markdown', rawSha256: `raw-${foundIn}`, parsedSha256: `parsed-${foundIn}`, entryCount };
 }
 
+/** The package step's answer; with no leads it is final, and the step has recorded it itself. */
 function look(changelog: ChangelogRef | null, leads: Partial<ForgeLeads> | null = null): PackageLook {
-  return { facts, changelog, leads: leads && { link: null, repository: null, knownVersions, ...leads } };
+  const recorded = leads ? null : changelog ? 'found' : 'not_found';
+  return { facts, changelog, leads: leads && { link: null, repository: null, knownVersions, ...leads }, recorded };
 }
 
 function rootFile(path: string): ForgeFile {
@@ -106,23 +108,17 @@ function crawlFailure(error: unknown): ApplicationFailure {
 }
 
 describe('a changelog that turns up', () => {
-  test('in the package archive ends found without a forge step, the step a local activity of the crawl worker', async () => {
+  test('in the package archive ends found in one step, which recorded it: a local activity of the crawl worker', async () => {
     const archive = changelog('archive:package/CHANGELOG.md', 3);
     const run = await crawl({ crawlPackage: async () => look(archive) });
 
     expect(run.value).toBe('found');
-    expect(names(run.calls)).toEqual(['crawlPackage', 'recordCrawlResult']);
-    expect(run.calls.map(({ isLocal, taskQueue }) => ({ isLocal, taskQueue }))).toEqual([
-      { isLocal: true, taskQueue: queues.crawl },
-      { isLocal: true, taskQueue: queues.crawl },
-    ]);
-    expect(inputsOf(run.calls, 'crawlPackage')).toEqual([release]);
-    expect(inputsOf(run.calls, 'recordCrawlResult')).toEqual([
-      { release: { ...release, ...facts }, crawl: await crawlRef(run.handle), outcome: 'found', changelog: archive, reason: null },
-    ]);
+    expect(names(run.calls)).toEqual(['crawlPackage']);
+    expect(run.calls.map(({ isLocal, taskQueue }) => ({ isLocal, taskQueue }))).toEqual([{ isLocal: true, taskQueue: queues.crawl }]);
+    expect(inputsOf(run.calls, 'crawlPackage')).toEqual([{ release, crawl: await crawlRef(run.handle) }]);
     expect(run.status).toBe('COMPLETED');
     expect(run.outcome).toBe('found');
-    // Both steps ran inside the crawl's one workflow task: the server saw no activity task.
+    // The step ran inside the crawl's one workflow task: the server saw no activity task.
     expect(await historyCounts(run.handle)).toMatchObject({ workflowTasks: 1, activityTasks: 0 });
   });
 
@@ -230,14 +226,11 @@ describe('a changelog without a release entry', () => {
 });
 
 describe('no changelog', () => {
-  test('and nowhere else to look ends not_found at once', async () => {
+  test('and nowhere else to look ends not_found at once, as the package step recorded it', async () => {
     const run = await crawl({ crawlPackage: async () => look(null) });
 
     expect(run.value).toBe('not_found');
-    expect(names(run.calls)).toEqual(['crawlPackage', 'recordCrawlResult']);
-    expect(inputsOf(run.calls, 'recordCrawlResult')).toEqual([
-      { release: { ...release, ...facts }, crawl: await crawlRef(run.handle), outcome: 'not_found', changelog: null, reason: null },
-    ]);
+    expect(names(run.calls)).toEqual(['crawlPackage']);
     expect(run.status).toBe('COMPLETED');
     expect(run.outcome).toBe('not_found');
   });

@@ -72,6 +72,8 @@ export interface PackageLook {
   changelog: ChangelogRef | null;
   /** Null when the changelog was found, or there is nowhere else to look. */
   leads: ForgeLeads | null;
+  /** The outcome the step recorded itself, when there was nowhere else to look; null otherwise. */
+  recorded: CompletedOutcome | null;
 }
 
 /** Where a parsed changelog is stored: content hashes, not content. */

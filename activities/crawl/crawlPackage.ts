@@ -3,7 +3,9 @@
 // declared changelog link that is not on the forge itself (no forge budget is spent on it).
 import path from 'node:path';
 import { isChangelogName } from '../../changelog';
-import { type ForgeLeads, holdsEntries, type PackageLook, type ReleaseRef } from '../../workflows/types';
+import { type CrawlRef, type ForgeLeads, holdsEntries, type PackageLook, type ReleaseRef } from '../../workflows/types';
+import { whileDatabaseDown } from '../../eventStore/whileDatabaseDown';
+import { recordCrawlResult } from '../recording';
 import { cappedBody, httpGet, UpstreamError } from '../http/httpGet';
 import { downloadFile, type ForgeConfig, rawUrlOfBlobLink, repoOf } from '../registries/github';
 import { forgeOf, repositoryFileUrl } from './forge';
@@ -55,16 +57,30 @@ function leadsOf(release: ResolvedRelease, forge: ForgeConfig | null, onForgeLin
   };
 }
 
-export async function crawlPackage(context: StepContext, ref: ReleaseRef): Promise<PackageLook> {
+/** What the registry and the archive tell; `leads` is null when there is nowhere else to look. */
+async function look(context: StepContext, ref: ReleaseRef): Promise<PackageLook> {
   const release = await resolveRelease(context.config, ref, context.signal);
   const facts = { publishedAt: release.publishedAt, latestVersion: release.latestVersion, summary: release.summary };
   const forge = forgeOf(context.config);
   const inArchive = await unlessMissing(() => fromArchive(context, release, forge));
-  if (holdsEntries(inArchive)) return { facts, changelog: inArchive, leads: null };
+  if (holdsEntries(inArchive)) return { facts, changelog: inArchive, leads: null, recorded: null };
 
   const link = release.changelogUrl;
   const onForgeLink = link && forge ? rawUrlOfBlobLink(link, forge) : null;
   const linked = link && !onForgeLink ? await unlessMissing(() => fromOffForgeLink(context, release, link)) : null;
-  if (holdsEntries(linked)) return { facts, changelog: linked, leads: null };
-  return { facts, changelog: inArchive ?? linked, leads: leadsOf(release, forge, onForgeLink) };
+  if (holdsEntries(linked)) return { facts, changelog: linked, leads: null, recorded: null };
+  return { facts, changelog: inArchive ?? linked, leads: leadsOf(release, forge, onForgeLink), recorded: null };
+}
+
+/**
+ * The crawl's first step. When it leaves nowhere else to look (the usual case: the changelog was in the archive),
+ * it records the result too, so such a crawl is one step: one activity, one workflow activation less.
+ */
+export async function crawlPackage(context: StepContext, input: { release: ReleaseRef; crawl: CrawlRef }): Promise<PackageLook> {
+  const found = await look(context, input.release);
+  if (found.leads !== null) return found;
+  const outcome = found.changelog ? 'found' : 'not_found';
+  const result = { release: { ...input.release, ...found.facts }, crawl: input.crawl, outcome, changelog: found.changelog, reason: null } as const;
+  await whileDatabaseDown(() => recordCrawlResult(context.pool, result), { ...(context.signal && { signal: context.signal }) });
+  return { ...found, recorded: outcome };
 }

@@ -4,7 +4,6 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Config } from '../../infra/config';
-import type { ReleaseRef } from '../../workflows/types';
 import { crawlPackage } from './crawlPackage';
 import { step } from './failures';
 import { forgeFile, forgeListing, forgeReleases } from './forge';
@@ -37,9 +36,9 @@ async function keptAlive<T>(work: (heartbeat: () => void) => Promise<T>): Promis
 
 export function createPackageActivities(config: Config, pool: Pool) {
   return {
-    /** The registry's metadata and the package archive (a local activity of the crawl workflow). */
-    async crawlPackage(ref: ReleaseRef) {
-      return step(() => crawlPackage(stepContext(config, pool), ref));
+    /** The registry's metadata and the package archive, recorded when final (a local activity of the crawl). */
+    async crawlPackage(input: Parameters<typeof crawlPackage>[1]) {
+      return step(() => crawlPackage(stepContext(config, pool), input));
     },
   };
 }

@@ -12,31 +12,35 @@ export interface CrawlResult {
   reason: string | null;
 }
 
+/** Stores a crawl's final result. A release's result is stored once, whichever run records it. */
+export async function recordCrawlResult(pool: Pool, result: CrawlResult): Promise<void> {
+  const { release, crawl } = result;
+  const streamId = releaseStreamId(release);
+  await appendAndProject(pool, streamId, [
+    {
+      eventId: `${streamId}/crawled`,
+      type: 'ReleaseCrawled',
+      data: {
+        registry: release.registry,
+        name: release.name,
+        version: release.version,
+        outcome: result.outcome,
+        publishedAt: release.publishedAt ?? null,
+        latestVersion: release.latestVersion ?? null,
+        summary: release.summary ?? null,
+        changelog: result.changelog,
+        reason: result.reason,
+        crawl,
+        finishedAt: new Date().toISOString(),
+      },
+    },
+  ]);
+}
+
 export function createRecordingActivities(pool: Pool) {
   return {
-    /** Stores the crawl's final result. A release's result is stored once, whichever run records it. */
     async recordCrawlResult(result: CrawlResult): Promise<void> {
-      const { release, crawl } = result;
-      const streamId = releaseStreamId(release);
-      await appendAndProject(pool, streamId, [
-        {
-          eventId: `${streamId}/crawled`,
-          type: 'ReleaseCrawled',
-          data: {
-            registry: release.registry,
-            name: release.name,
-            version: release.version,
-            outcome: result.outcome,
-            publishedAt: release.publishedAt ?? null,
-            latestVersion: release.latestVersion ?? null,
-            summary: release.summary ?? null,
-            changelog: result.changelog,
-            reason: result.reason,
-            crawl,
-            finishedAt: new Date().toISOString(),
-          },
-        },
-      ]);
+      await recordCrawlResult(pool, result);
     },
 
     /** Stores a failed run; each run's failure is kept, so replays show their history. */
