@@ -1,7 +1,7 @@
 // `changelogs worker orchestration|crawl`: one worker process. It serves its metrics on METRICS_PORT and stops
 // gracefully on SIGINT/SIGTERM (workers/shutdown.ts): exit 0 once drained, 1 if it had to abandon work.
 import { Client } from '@temporalio/client';
-import { GracefulShutdownPeriodExpiredError, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { retireIdleChildren } from '../activities/sandbox/pool';
 import { loadConfig } from '../infra/config';
 import { openDatabase } from '../infra/db';
@@ -9,6 +9,7 @@ import { connectWorker } from '../workers/connect';
 import { createCrawlWorkers } from '../workers/crawl';
 import { ensureDiscovery } from '../workers/ensureDiscovery';
 import { createOrchestrationWorker } from '../workers/orchestration';
+import { watchShutdown } from '../workers/shutdown';
 import { installRuntime, metricsAddress } from '../workers/telemetry';
 
 /** The worker processes there are: `changelogs worker <kind>`. */
@@ -32,6 +33,14 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   installRuntime(config);
+  watchShutdown(config, {
+    stopping: (signal) => console.log(`${kind} worker stopping on ${signal}: no new tasks; those it holds finish (activities get ${config.shutdownGraceSeconds} s)`),
+    overdue: () => {
+      console.error(`${kind} worker stopping with tasks still running after ${config.shutdownGraceSeconds} s (SHUTDOWN_GRACE_SECONDS): another worker takes them over`);
+      // Sandboxes go with this process (see activities/sandbox/pool.ts).
+      process.exit(1);
+    },
+  });
   const pool = await openDatabase(config.databaseUrl, (line) => console.log(line));
   const connection = await connectWorker(config);
   try {
@@ -48,12 +57,7 @@ export async function run(args: string[]): Promise<number> {
       console.log(`${kind} worker stopped: every task it held finished`);
       return 0;
     }
-    for (const err of errors) {
-      const abandoned = err instanceof GracefulShutdownPeriodExpiredError;
-      console.error(abandoned
-        ? `${kind} worker stopped with tasks still running after ${config.shutdownGraceSeconds} s (SHUTDOWN_GRACE_SECONDS): another worker takes them over`
-        : `${kind} worker failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    for (const err of errors) console.error(`${kind} worker failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
     // Sandbox processes waiting for work go now rather than at their idle timeout.
