@@ -9,7 +9,7 @@ import { connectWorker } from '../workers/connect';
 import { createCrawlWorkers } from '../workers/crawl';
 import { ensureDiscovery } from '../workers/ensureDiscovery';
 import { createOrchestrationWorker } from '../workers/orchestration';
-import { watchShutdown } from '../workers/shutdown';
+import { shutdownDeadlineMs, watchShutdown } from '../workers/shutdown';
 import { installRuntime, metricsAddress } from '../workers/telemetry';
 
 /** The worker processes there are: `changelogs worker <kind>`. */
@@ -34,9 +34,9 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfig();
   installRuntime(config);
   watchShutdown(config, {
-    stopping: (signal) => console.log(`${kind} worker stopping on ${signal}: no new tasks; those it holds finish (activities get ${config.shutdownGraceSeconds} s)`),
+    stopping: (signal) => console.log(`${kind} worker stopping on ${signal}: no new tasks; those it holds finish (activities get ${config.workerShutdownGraceMs} ms)`),
     overdue: () => {
-      console.error(`${kind} worker stopping with tasks still running after ${config.shutdownGraceSeconds} s (SHUTDOWN_GRACE_SECONDS): another worker takes them over`);
+      console.error(`${kind} worker stopping with tasks still running after ${shutdownDeadlineMs(config)} ms (WORKER_SHUTDOWN_GRACE_MS and 5 s): another worker takes them over`);
       // Sandboxes go with this process (see activities/sandbox/pool.ts).
       process.exit(1);
     },

@@ -106,7 +106,7 @@ test('SIGTERM mid-crawl: the worker polls no more, finishes the crawl it holds, 
 
 test('a crawl that outlasts the grace period is abandoned (exit 1) and completes once on the next worker', async () => {
   const slow = await publish('slower-than-grace');
-  const worker = await startCrawlWorker({ SHUTDOWN_GRACE_SECONDS: '1' });
+  const worker = await startCrawlWorker({ WORKER_SHUTDOWN_GRACE_MS: '1000' });
   stack.npm.delay(/\/slower-than-grace-1\.0\.0\.tgz$/, 20_000, { times: 1 });
   const crawl = await stack.startCrawl(slow);
   await waitFor('the slow download to start', async () => (tarballRequested('slower-than-grace') ? true : undefined), 60_000, 50);
@@ -117,7 +117,7 @@ test('a crawl that outlasts the grace period is abandoned (exit 1) and completes
   const tookMs = Date.now() - signalledAt;
   console.log(`crawl worker gave up ${tookMs} ms after SIGTERM: ${JSON.stringify(exit)}`);
   expect(exit).toEqual({ code: 1, signal: null });
-  expect(worker.output()).toMatch(/stopping with tasks still running after 1 s \(SHUTDOWN_GRACE_SECONDS\)/);
+  expect(worker.output()).toMatch(/stopping with tasks still running after 6000 ms \(WORKER_SHUTDOWN_GRACE_MS and 5 s\)/);
   expect(tookMs).toBeLessThan(20_000);
   expect((await resultCounts(stack.pool)).get(streamOf(slow))).toBeUndefined();
 

@@ -5,7 +5,7 @@
 // - Workflow tasks, and the local activities that run inside them (the crawl's package and recording steps), are
 //   waited for: the SDK does not cancel local activities on shutdown, so a crawl step in flight runs to its end
 //   (bounded by its own limits: each request's timeout, the sandbox's) and its crawl usually finishes here.
-// - Activities (the forge steps, discovery's) may run for `shutdownGraceSeconds`; then they are cancelled (they
+// - Activities (the forge steps, discovery's) may run for `workerShutdownGraceMs`; then they are cancelled (they
 //   abort their request), fail with the worker's shutdown, and Temporal runs them again elsewhere at once.
 // - Whatever still runs a few seconds after that is abandoned: the process exits 1 (`watchShutdown`). Another
 //   worker takes the abandoned workflow task over once it times out (10 s), as after a crash.
@@ -21,12 +21,12 @@ const CANCELLATION_MARGIN_MS = 5_000;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function shutdownOptions(config: Config): Pick<WorkerOptions, 'shutdownGraceTime'> {
-  return { shutdownGraceTime: config.shutdownGraceSeconds * 1000 };
+  return { shutdownGraceTime: config.workerShutdownGraceMs };
 }
 
 /** How long a worker process may take to stop once asked: what a supervisor should wait before killing it. */
 export function shutdownDeadlineMs(config: Config): number {
-  return config.shutdownGraceSeconds * 1000 + CANCELLATION_MARGIN_MS;
+  return config.workerShutdownGraceMs + CANCELLATION_MARGIN_MS;
 }
 
 export interface ShutdownReport {
