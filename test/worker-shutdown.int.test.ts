@@ -2,6 +2,7 @@
 // finishes the crawl it holds, and exits 0; a crawl that outlasts the grace period is abandoned (exit 1) and
 // taken over by the next worker. Either way every crawl completes exactly once.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resultCounts, streamOf } from './support/results';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';
@@ -40,10 +41,11 @@ function sandboxesOf(pid: number): number[] {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether `pid` runs: a killed process whose parent is gone may linger as a zombie until something reaps it. */
+function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -88,8 +90,8 @@ test('SIGTERM mid-crawl: the worker polls no more, finishes the crawl it holds, 
   expect(atExit.get(streamOf(slow))).toBe(1);
   expect(atExit.get(streamOf(later))).toBeUndefined();
   expect(tarballRequested('after-the-signal')).toBe(false);
-  // No sandbox outlived it.
-  for (const pid of idleSandboxes) expect(isAlive(pid)).toBe(false);
+  // No sandbox outlived it (a SIGKILL takes a moment to land).
+  await waitFor('its sandboxes to be gone', async () => (idleSandboxes.some(isRunning) ? undefined : true), 5_000, 50);
 
   const next = await startCrawlWorker();
   expect(await slowCrawl.result()).toBe('found');
