@@ -12,6 +12,7 @@ import { dropDatabase, openDatabase } from '../infra/db';
 import { reportCrawlProgress } from './crawlProgress';
 import { startDevServer } from '../infra/temporal/devServer';
 import { startTemporalServer } from '../infra/temporal/server';
+import { shutdownDeadlineMs } from '../workers/shutdown';
 
 const BIN = path.join(__dirname, '..', 'bin', 'changelogs.js');
 
@@ -43,7 +44,7 @@ function launch(label: string, args: string[], env: NodeJS.ProcessEnv): ChildPro
   return child;
 }
 
-function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -53,6 +54,15 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * A metrics port for each worker process, since both run on this machine: METRICS_PORT for the orchestration
+ * worker, the next one for the crawl worker (0 turns both off).
+ */
+function workerMetricsPorts(config: Config): { orchestration: number; crawl: number } {
+  const base = config.metricsPort;
+  return base === 0 ? { orchestration: 0, crawl: 0 } : { orchestration: base, crawl: base + 1 };
 }
 
 interface Demo {
@@ -143,9 +153,11 @@ export async function run(): Promise<number> {
     stopping = true;
     say('stopping…');
     await stopProgress();
-    await pool?.end();
+    // The workers first: each finishes the crawls it holds, within its own deadline (a moment more before it is
+    // killed), while the demo's simulated upstreams still answer them.
+    await Promise.all(children.map(({ child }) => stopChild(child, shutdownDeadlineMs(config) + 5_000)));
     await demo?.stop();
-    await Promise.all(children.map(({ child }) => stopChild(child)));
+    await pool?.end();
     await devServer?.stop();
     say('stopped');
   };
@@ -182,12 +194,13 @@ export async function run(): Promise<number> {
       upstreamEnv = demo.env;
     }
     const env = { ...process.env, ...upstreamEnv, DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: address, API_TOKEN: token };
-    for (const [label, args] of [
-      ['orchestration', ['worker', 'orchestration']],
-      ['crawl', ['worker', 'crawl']],
-      ['api', ['api']],
+    const metricsPorts = workerMetricsPorts(config);
+    for (const [label, args, own] of [
+      ['orchestration', ['worker', 'orchestration'], { METRICS_PORT: String(metricsPorts.orchestration) }],
+      ['crawl', ['worker', 'crawl'], { METRICS_PORT: String(metricsPorts.crawl) }],
+      ['api', ['api'], {}],
     ] as const) {
-      const child = launch(label, [...args], env);
+      const child = launch(label, [...args], { ...env, ...own });
       children.push({ label, child });
       child.once('exit', (code, signal) => {
         if (stopping) return;
@@ -200,6 +213,9 @@ export async function run(): Promise<number> {
     say(`GraphQL API:  http://localhost:${config.api.port}/graphql`);
     say(`Web page:     http://localhost:${config.api.port}/`);
     if (devServer) say(`Temporal UI:  http://localhost:${config.temporal.uiPort}`);
+    if (config.metricsPort !== 0) {
+      say(`Metrics:      http://localhost:${metricsPorts.orchestration}/metrics (orchestration worker), http://localhost:${metricsPorts.crawl}/metrics (crawl worker)`);
+    }
     if (demo) {
       say('demo mode: simulated npm, RubyGems, PyPI and GitHub on local ports, publishing ~2 releases a second;');
       say('  the demo starts from empty data on every run;');

@@ -93,8 +93,13 @@ export interface Config {
   limits: Limits;
   sandbox: SandboxLimits;
   userAgent: string;
-  /** Port of a worker process's Prometheus endpoint (`/metrics`). */
+  /** Port of a worker process's Prometheus endpoint (`/metrics`); 0 serves none. */
   metricsPort: number;
+  /**
+   * Milliseconds a worker that was asked to stop (SIGTERM, SIGINT) gives the activities it holds to finish; see
+   * workers/shutdown.ts for what happens to those still running then.
+   */
+  workerShutdownGraceMs: number;
   /** Temporal SDK log level in worker processes. */
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -132,7 +137,7 @@ export const CONFIG_VARIABLES = [
   'POLL_INTERVAL_SECONDS', 'FOLLOW_IDLE_SECONDS', 'FOLLOW_PAGE_SIZE', 'FOLLOW_PAGE_SECONDS', 'CRAWL_CONCURRENCY',
   'MAX_ARCHIVE_BYTES', 'MAX_UNPACKED_BYTES', 'MAX_ARCHIVE_ENTRIES', 'MAX_CHANGELOG_BYTES', 'MAX_METADATA_BYTES', 'MAX_CHANGELOG_ENTRIES', 'MAX_LINE_LENGTH',
   'SANDBOX_MAX_HEAP_MB', 'SANDBOX_TIMEOUT_MS', 'SANDBOX_TASKS_PER_CHILD', 'SANDBOX_IDLE_MS',
-  'USER_AGENT', 'LOG_LEVEL',
+  'USER_AGENT', 'LOG_LEVEL', 'WORKER_SHUTDOWN_GRACE_MS',
 ] as const;
 
 const UPSTREAM_VARIABLES = ['NPM_REGISTRY_URL', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'PYPI_URL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL'];
@@ -271,6 +276,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
     },
     userAgent: env.USER_AGENT || 'changelogs-crawler/0.1 (+self-hosted)',
     metricsPort: integer(env, 'METRICS_PORT', 9464, 0),
+    workerShutdownGraceMs: integer(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000, 0),
     logLevel: logLevel(env.LOG_LEVEL),
   };
 }

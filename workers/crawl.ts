@@ -9,6 +9,7 @@ import { createRecordingActivities } from '../activities/recording';
 import { sandbox } from '../activities/sandbox';
 import type { Config } from '../infra/config';
 import { crawlTaskQueue, forgeTaskQueue } from '../workflows/types';
+import { shutdownOptions } from './shutdown';
 import { workflowSource } from './workflowSource';
 
 export interface CrawlWorkerOptions {
@@ -41,6 +42,7 @@ export async function createCrawlWorkers(options: CrawlWorkerOptions): Promise<W
     maxConcurrentWorkflowTaskExecutions: concurrency,
     maxConcurrentLocalActivityExecutions: concurrency,
     maxConcurrentActivityTaskExecutions: 1,
+    ...shutdownOptions(config),
   });
   const forge = await Worker.create({
     connection,
@@ -49,6 +51,7 @@ export async function createCrawlWorkers(options: CrawlWorkerOptions): Promise<W
     activities: createForgeActivities(config, pool),
     maxConcurrentActivityTaskExecutions: Math.min(concurrency, 10),
     maxTaskQueueActivitiesPerSecond: perSecond(config.crawl.forgeRequestsPerHour),
+    ...shutdownOptions(config),
   });
   return [crawls, forge];
 }

@@ -5,6 +5,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { Pool } from 'pg';
 import { createDiscoveryActivities } from '../activities/discovery';
 import type { Config } from '../infra/config';
+import { shutdownOptions } from './shutdown';
 import { workflowSource } from './workflowSource';
 
 export interface OrchestrationWorkerOptions {
@@ -25,5 +26,6 @@ export async function createOrchestrationWorker(options: OrchestrationWorkerOpti
     taskQueue,
     ...workflowSource(options.workflowBundle ?? config.temporal.workflowBundle),
     activities: createDiscoveryActivities(config, pool, temporal),
+    ...shutdownOptions(config),
   });
 }

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  metricMeter,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -72,8 +73,14 @@ function describe(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+/**
+ * The crawl's outcome, as a search attribute and on the crawl worker's metrics endpoint. The SDK does not count
+ * again when a worker replays this history, so a finished crawl counts once (twice only if the worker that
+ * finished it died before reporting its workflow task, and another finished it again).
+ */
 function setOutcome(outcome: CrawlOutcome): void {
   upsertSearchAttributes([{ key: OUTCOME, value: outcome }]);
+  metricMeter.createCounter('changelogs_crawls', undefined, 'Finished crawls, by outcome').add(1, { outcome });
 }
 
 /**

@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Config } from '../../infra/config';
+import { countedForgeRequest } from '../metrics';
 import { crawlPackage } from './crawlPackage';
 import { step } from './failures';
 import { forgeFile, forgeListing, forgeReleases } from './forge';
@@ -46,13 +47,13 @@ export function createPackageActivities(config: Config, pool: Pool) {
 export function createForgeActivities(config: Config, pool: Pool) {
   return {
     async forgeFile(input: Parameters<typeof forgeFile>[1]) {
-      return keptAlive((heartbeat) => forgeFile(stepContext(config, pool, heartbeat), input));
+      return keptAlive((heartbeat) => countedForgeRequest('file', () => forgeFile(stepContext(config, pool, heartbeat), input)));
     },
     async forgeListing(input: Parameters<typeof forgeListing>[1]) {
-      return keptAlive((heartbeat) => forgeListing(stepContext(config, pool, heartbeat), input));
+      return keptAlive((heartbeat) => countedForgeRequest('listing', () => forgeListing(stepContext(config, pool, heartbeat), input)));
     },
     async forgeReleases(input: Parameters<typeof forgeReleases>[1]) {
-      return keptAlive((heartbeat) => forgeReleases(stepContext(config, pool, heartbeat), input));
+      return keptAlive((heartbeat) => countedForgeRequest('releases', () => forgeReleases(stepContext(config, pool, heartbeat), input)));
     },
   };
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { SandboxLimits } from '../../infra/config';
+import { countSandboxKill } from '../metrics';
 import { childScript } from './bundle';
 import { feedInput, InputWait } from './inputFeeder';
 import { acquireChild, mayServeAgain } from './pool';
@@ -140,6 +141,7 @@ async function runChild(script: string, task: string, input: SandboxInput<unknow
     stats.inputWaitMs = Math.round(inputWait.totalMs(performance.now()));
   };
   if (why.kind !== 'replied') {
+    if (why.kind === 'failed') countSandboxKill(why.reason);
     if (child.pid !== undefined) await reader.exited;
     measure();
     child.release(false, policy.idleMs);

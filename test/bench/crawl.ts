@@ -351,6 +351,8 @@ async function main(): Promise<void> {
       CRAWL_CONCURRENCY: args.concurrency,
       SANDBOX_IDLE_MS: '60000',
       LOG_LEVEL: 'ERROR',
+      // Both workers run on this machine: one metrics port would not do for two, and the benchmark reads none.
+      METRICS_PORT: '0',
     };
     say('starting an orchestration worker and a crawl worker…');
     children.push(await launch('crawl', env), await launch('orchestration', env));

@@ -1,6 +1,7 @@
 // A worker run as its own process (`changelogs worker <kind>`), as in production, so tests can SIGKILL it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { freePort } from '../../infra/temporal/devServer';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'changelogs.js');
 
@@ -12,8 +13,10 @@ export interface WorkerProcess {
   pid: number;
 }
 
-export function startWorkerProcess(kind: 'crawl' | 'orchestration', env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a worker process; its metrics go to a free port unless `env` names one (workers of parallel tests must not share it). */
+export async function startWorkerProcess(kind: 'crawl' | 'orchestration', env: Record<string, string>): Promise<WorkerProcess> {
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
+  const child = spawn(process.execPath, [BIN, 'worker', kind], { env: { ...process.env, ...env, METRICS_PORT: metricsPort }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {
