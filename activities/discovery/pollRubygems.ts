@@ -10,6 +10,12 @@ const TIMEFRAME_PAGE = 30;
 const MAX_WINDOW_MS = 7 * 24 * 3600 * 1000;
 /** A bound on gap-filling one poll, so a very long outage cannot make one activity run forever. */
 const MAX_TIMEFRAME_PAGES = 200;
+/**
+ * Where a poll that has never seen an item starts: the beginning. Without a saved position, the first poll to
+ * see anything would take only the 50 newest, and whatever was pushed before them (more than 50 gems between
+ * two polls of a busy or freshly started registry) would never be crawled; from here, the gap is filled.
+ */
+const BEGINNING: TimeCursor = { at: new Date(0).toISOString(), keysAt: [] };
 
 export interface PollResult {
   releases: ReleaseRef[];
@@ -25,8 +31,10 @@ export async function pollRubygems(client: UpstreamClient, cursor: TimeCursor | 
   const latest = timed(await justUpdated(client, signal));
   let fresh = newSince(latest, cursor);
   let gapFilled = 0;
-  if (cursor && latest.length >= FEED_SIZE && fresh.length === latest.length) {
-    const oldest = latest.reduce((min, i) => (Date.parse(i.at) < Date.parse(min.at) ? i : min));
+  const oldest = latest.length > 0 ? latest.reduce((min, i) => (Date.parse(i.at) < Date.parse(min.at) ? i : min)) : null;
+  // A full feed reaches back past the cursor only if it holds an item older than the cursor: items pushed at
+  // the cursor's own instant may have been cut from the feed's end even when one of them is in it.
+  if (cursor && oldest && latest.length >= FEED_SIZE && Date.parse(oldest.at) >= Date.parse(cursor.at)) {
     const to = new Date(oldest.at);
     const from = new Date(Math.max(Date.parse(cursor.at), to.getTime() - MAX_WINDOW_MS));
     const gap: TimedItem[] = [];
@@ -42,7 +50,7 @@ export async function pollRubygems(client: UpstreamClient, cursor: TimeCursor | 
   const ordered = unique(fresh).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return {
     releases: ordered.map((i) => ({ registry: 'rubygems', name: i.name, version: i.version })),
-    cursor: advance(cursor, ordered),
+    cursor: advance(cursor ?? (latest.length === 0 ? BEGINNING : null), ordered),
     gapFilled,
   };
 }
