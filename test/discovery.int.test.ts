@@ -36,11 +36,12 @@ describe('with the follower and the schedules running', () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startStack({ discovery: true, env: FAST_DISCOVERY });
-    // The follower starts at the feed's update_seq and the journal at its last serial: wait until both know
-    // where "now" is, so that every release the tests publish comes after it.
+    // The follower starts at the feed's update_seq, the journal at its last serial and the RubyGems poll at
+    // the beginning of its empty feed: wait until all three know where "now" is, so that every release the
+    // tests publish comes after it.
     await waitFor('discovery to take its starting positions', async () => {
-      const { rows } = await stack.pool.query("SELECT source FROM discovery_cursors WHERE source IN ('npm-follow', 'poll-pypi')");
-      return rows.length === 2 ? true : undefined;
+      const { rows } = await stack.pool.query("SELECT source FROM discovery_cursors WHERE source IN ('npm-follow', 'poll-pypi', 'poll-rubygems')");
+      return rows.length === 3 ? true : undefined;
     });
   });
   afterAll(async () => {
