@@ -20,7 +20,8 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { startUpstreams, type Registry } from '../../demo';
-import { runScenario } from '../../demo/scenario';
+import { runScenario, scenarioReleases, type ScenarioRelease } from '../../demo/scenario';
+import { canonicalName } from '../../workflows/types';
 import { dropDatabase, openDatabase } from '../../infra/db';
 import { freePort, startDevServer } from '../../infra/temporal/devServer';
 import { startTemporalServer } from '../../infra/temporal/server';
@@ -384,14 +385,16 @@ async function main(): Promise<void> {
       const published = new Map<string, number>();
       const total = Math.round(STEADY_RATE * STEADY_SECONDS);
       say(`steady: ${STEADY_RATE} releases/s for ${STEADY_SECONDS}s (${total} releases)…`);
-      const steady = runScenario(upstreams, {
-        releases: total,
-        perSecond: STEADY_RATE,
-        seed: 4242,
-        registries: REGISTRIES,
-        onPublished: (ref) => published.set(`${ref.registry}:${ref.name}@${ref.version}`, Date.now()),
-      });
-      await steady.done;
+      // The scenario goes on where the burst ended (another seed would publish some of the same versions again).
+      const releases = scenarioReleases({ githubWebUrl: upstreams.github.webUrl, seed: 42, registries: REGISTRIES });
+      for (let i = 0; i < RELEASES; i++) releases.next();
+      const steadyStarted = Date.now();
+      for (let i = 0; i < total; i++) {
+        const due = steadyStarted + (i * 1000) / STEADY_RATE - Date.now();
+        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+        const ref = await upstreams.publish((releases.next().value as ScenarioRelease).release);
+        published.set(`${ref.registry}:${canonicalName(ref.registry, ref.name)}@${ref.version}`, Date.now());
+      }
       await waitForResults(pool, RELEASES + total, 'steady', 10 * 60_000);
       const { rows } = await pool.query<{ stream_id: string; recorded_at: Date }>(`SELECT stream_id, recorded_at FROM events WHERE type IN ${RESULT_TYPES}`);
       const latencies = rows.filter((r) => published.has(r.stream_id)).map((r) => r.recorded_at.getTime() - published.get(r.stream_id)!).sort((a, b) => a - b);
