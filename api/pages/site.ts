@@ -37,7 +37,7 @@ import {
 
 /** Crawls a package page lists. */
 export const PAGE_CRAWLS = 30;
-const STREAM_ITEMS = 30;
+const STREAM_ITEMS = 20;
 const SEARCH_RESULTS = 20;
 const MAX_QUERY_LENGTH = 200;
 const MAX_FORM_BYTES = 4_096;
@@ -117,7 +117,7 @@ export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
     const registry = registryParam && registryParam in REGISTRY_LABELS ? registryParam : null;
     const cursor = await streamCursor();
     const crawls = await readCrawls(pool, {}, null, STREAM_ITEMS);
-    if (!query) return response(200, HTML, homePage({ query: '', registry, results: null, nextHref: null, crawls, streamCursor: cursor }));
+    if (!query) return response(200, HTML, homePage({ query: '', registry, results: null, nextHref: null, crawls, streamRows: STREAM_ITEMS, streamCursor: cursor }));
     const problem =
       query.length > MAX_QUERY_LENGTH || /\p{Cc}/u.test(query)
         ? `A search is 1 to ${MAX_QUERY_LENGTH} printable characters.`
@@ -140,7 +140,7 @@ export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
     const next = last
       ? `/?${new URLSearchParams({ q: query, ...(registry && { registry }), after: encodeCursor('search', [last.tier, last.sort_key, last.registry, last.name]) })}`
       : null;
-    return response(200, HTML, homePage({ query, registry, results, nextHref: next, crawls, streamCursor: cursor }));
+    return response(200, HTML, homePage({ query, registry, results, nextHref: next, crawls, streamRows: STREAM_ITEMS, streamCursor: cursor }));
   }
 
   async function renderPackage(route: PackageRoute, url: URL, origin: string): Promise<CachedResponse> {

@@ -79,7 +79,7 @@ function outcomeBadge(outcome: string): Html {
 }
 
 export function streamItem(crawl: Pick<CrawlRow, 'registry' | 'name' | 'version' | 'outcome' | 'workflow_id' | 'finished_at'>): Html {
-  return html`<li data-workflow="${crawl.workflow_id}">${outcomeBadge(crawl.outcome)} <a href="${packagePath(crawl.registry, crawl.name)}">${crawl.name}@${crawl.version}</a> <span class="muted">${REGISTRY_LABELS[crawl.registry] ?? crawl.registry} · ${time(crawl.finished_at)}</span></li>`;
+  return html`<li data-workflow="${crawl.workflow_id}" data-outcome="${crawl.outcome}">${outcomeBadge(crawl.outcome)} <a href="${packagePath(crawl.registry, crawl.name)}">${crawl.name}@${crawl.version}</a> <span class="muted">${REGISTRY_LABELS[crawl.registry] ?? crawl.registry} · ${time(crawl.finished_at)}</span></li>`;
 }
 
 function registrySelect(selected: string | null): Html {
@@ -98,6 +98,8 @@ export function homePage(view: {
   results: SearchResult[] | null;
   nextHref: string | null;
   crawls: CrawlRow[];
+  /** Rows the stream always has (empty ones kept for crawls to come), so that it never changes size. */
+  streamRows: number;
   streamCursor: string;
 }): Html {
   const results =
@@ -124,7 +126,7 @@ ${results}`;
   const aside = html`<aside class="stream" aria-labelledby="stream-heading">
 <h2 id="stream-heading">Live crawls <span id="stream-status" class="muted" role="status">recent</span></h2>
 <ol id="stream" class="plain" data-after="${view.streamCursor}">
-${view.crawls.map((crawl) => html`${streamItem(crawl)}\n`)}</ol>
+${view.crawls.slice(0, view.streamRows).map((crawl) => html`${streamItem(crawl)}\n`)}${Array.from({ length: Math.max(0, view.streamRows - view.crawls.length) }, () => html`<li class="empty" aria-hidden="true"></li>\n`)}</ol>
 </aside>`;
   return layout(
     {
