@@ -31,15 +31,15 @@ function newFeed(origin: string, title: string, selfPath: string, pagePath: stri
 
 /**
  * A package's entries, newest first as the changelog lists them. An entry is dated by its changelog date, or
- * else when the crawl of its version ended, or else by the nearest older dated entry (an id never changes, so
- * a reader shows each entry once however its date is found).
+ * else when the crawl of its version ended, or else by the nearest older dated entry, or else when the package's
+ * oldest crawl listed ended (an id never changes, so a reader shows each entry once however its date is found).
  */
 export function packageFeed(origin: string, pkg: PackageRow, entries: EntryRow[], crawls: CrawlRow[]): string {
   const crawledAt = new Map<string, Date>();
   for (const crawl of [...crawls].reverse()) crawledAt.set(crawl.version, crawl.finished_at);
   const dates: (Date | null)[] = entries.map((e) => (e.date ? new Date(`${e.date}T00:00:00Z`) : e.version ? (crawledAt.get(e.version) ?? null) : null));
   for (let i = dates.length - 2; i >= 0; i--) dates[i] ??= dates[i + 1] ?? null;
-  const epoch = new Date(0);
+  const epoch = crawls.at(-1)?.finished_at ?? new Date(0);
   const page = packagePath(pkg.registry, pkg.name);
   const self = packagePath(pkg.registry, pkg.name, 'atom');
   const newest = dates.reduce<Date>((a, b) => (b && b > a ? b : a), crawls[0]?.finished_at ?? epoch);

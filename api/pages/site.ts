@@ -107,7 +107,11 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams | null> {
 export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
   const { pool, config } = deps;
   const cache = createPageCache();
-  deps.follower.listen((event) => cache.invalidate(event.data.registry, event.data.name));
+  // The server listens only once the follower is ready, so no page is kept before its invalidation is.
+  deps.follower
+    .ready()
+    .then(() => deps.follower.listen((event) => cache.invalidate(event.data.registry, event.data.name)))
+    .catch(() => undefined); // startApi reports a follower that cannot start
   const ui: TemporalUi = { url: config.temporal.uiUrl, namespace: config.temporal.namespace };
   const streamCursor = async () => encodeLogCursor(await readLogHead(pool));
 
