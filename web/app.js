@@ -52,6 +52,7 @@ function follow({ after, registry, name }, onCrawl, onStatus) {
     const variables = { after: cursor, registry: registry ? registry.toUpperCase() : null, name: name || null };
     const source = new EventSource(`/graphql?${new URLSearchParams({ query: STREAM, variables: JSON.stringify(variables) })}`);
     source.addEventListener('open', () => onStatus('live'));
+    source.addEventListener('open', () => { body.dataset.stream = 'live'; });
     source.addEventListener('next', (event) => {
       const { data, errors } = JSON.parse(event.data);
       if (errors) return onStatus(errors.map((e) => e.message).join('; '));
@@ -60,6 +61,7 @@ function follow({ after, registry, name }, onCrawl, onStatus) {
     });
     source.addEventListener('error', () => {
       source.close();
+      body.dataset.stream = 'reconnecting';
       onStatus('reconnecting…');
       setTimeout(connect, 2000);
     });
