@@ -198,9 +198,9 @@ test('search works without script, and dates show in the reader\'s time zone', a
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${base}/`);
-  await page.getByLabel('Search', { exact: true }).fill('stream-kit');
+  await page.getByLabel('Search', { exact: true }).fill(PKG);
   await page.getByRole('button', { name: 'Search' }).click();
-  await page.waitForURL(/\?(registry=&)?q=stream-kit/);
+  await page.waitForURL(/\?(registry=&)?q=%40reader%2Fstream-kit/);
   await page.getByRole('link', { name: PKG }).click();
   await page.waitForURL(`${base}/npm/${PKG}`);
   expect(await page.locator('.entries article').count()).toBeGreaterThanOrEqual(4);

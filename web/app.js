@@ -105,19 +105,26 @@ function enhanceHome() {
 
 // A package's page: when a crawl of it ends, the changelog, facts and crawl history are read again from the
 // server (the page as it is now) and swapped in, and the status line says what arrived.
-async function refreshPackage(crawl) {
+async function refreshPackage(crawl, attempt = 0) {
   const response = await fetch(location.pathname, { headers: { accept: 'text/html' } });
   if (!response.ok) return;
   const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  // A crawl can reach this page from the log a moment before the server's copy of the page learns of it: then
+  // the page read is the one before, and is read again shortly.
+  const anchor = `v${crawl.version}`;
+  if (crawl.outcome === 'FOUND' && !fresh.getElementById(anchor) && !document.getElementById(anchor) && attempt < 3) {
+    setTimeout(() => void refreshPackage(crawl, attempt + 1), 500 * (attempt + 1));
+    return;
+  }
   for (const selector of ['.facts', 'section[aria-labelledby="changelog-heading"]', 'section[aria-labelledby="crawls-heading"]']) {
     const now = $(selector);
     const next = $(selector, fresh);
     if (now && next) now.replaceWith(document.adoptNode(next));
   }
   localizeTimes(document);
+  markScrollable(document);
   const live = $('#live');
   live.replaceChildren();
-  const anchor = `v${crawl.version}`;
   if (crawl.outcome === 'FOUND' && document.getElementById(anchor)) {
     const link = el('a', `${crawl.version}`);
     link.href = `#${anchor}`;
@@ -133,10 +140,10 @@ function enhancePackage() {
 
 // Not crawled yet, or a crawl just asked for: when a crawl of it ends, say so and open its page.
 function watchForPackage() {
-  const { registry, name } = body.dataset;
+  const { registry, name, after } = body.dataset;
   const live = $('#live') || $('main').appendChild(el('p', '', 'live-slot'));
   live.setAttribute('role', 'status');
-  follow({ registry, name }, (crawl) => {
+  follow({ after, registry, name }, (crawl) => {
     const outcome = crawl.outcome.toLowerCase();
     const link = el('a', `the changelog of ${crawl.name}`);
     link.href = packagePath(registry, name);
@@ -145,7 +152,15 @@ function watchForPackage() {
   }, () => undefined);
 }
 
+// Code blocks wider than the screen scroll; a keyboard reaches them to scroll them.
+function markScrollable(root) {
+  for (const pre of root.querySelectorAll('.entry-body pre')) {
+    if (pre.scrollWidth > pre.clientWidth) pre.tabIndex = 0;
+  }
+}
+
 localizeTimes(document);
+markScrollable(document);
 switch (body.dataset.page) {
   case 'home':
     enhanceHome();

@@ -155,11 +155,11 @@ export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
       loaders.packages.load(key),
       loaders.entries.load(key),
       route.view === 'changes' ? Promise.resolve([]) : readCrawls(pool, key, null, route.view === 'atom' ? FEED_ENTRIES : PAGE_CRAWLS),
-      route.view === 'page' ? streamCursor() : Promise.resolve(''),
+      route.view === 'page' ? streamCursor() : Promise.resolve(''), // where live updates of the page start
     ]);
     if (!pkg) {
       if (route.view === 'atom') return response(404, 'text/plain; charset=utf-8', `${route.name} has not been crawled on ${route.registry}\n`);
-      return response(404, HTML, notFoundPackagePage(route));
+      return response(404, HTML, notFoundPackagePage({ ...route, streamCursor: cursor || (await streamCursor()) }));
     }
     if (route.view === 'atom') return response(200, ATOM, packageFeed(origin, pkg, entries, crawls));
     if (route.view === 'page') return response(200, HTML, packagePage({ pkg, entries, crawls, ui, streamCursor: cursor }));
@@ -178,13 +178,14 @@ export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
 
   async function crawlRequest(req: http.IncomingMessage, res: http.ServerResponse, route: PackageRoute): Promise<void> {
     const form = await readForm(req);
-    const fail = (status: number, error: string) => send(req, res, response(status, HTML, notFoundPackagePage({ ...route, error })), 'no-store');
+    const cursor = await streamCursor(); // before the crawl starts, so the page hears of its end
+    const fail = (status: number, error: string) => send(req, res, response(status, HTML, notFoundPackagePage({ ...route, error, streamCursor: cursor })), 'no-store');
     if (!form) return fail(413, 'That form is too large.');
     if (!tokenAccepted(config, form.get('token') ?? '')) return fail(401, 'That is not the API token: crawls need the token the server was started with (API_TOKEN).');
     const version = (form.get('version') ?? '').trim() || null;
     try {
       const run = await requestCrawl(deps, route.registry as Registry, route.name, version);
-      send(req, res, response(202, HTML, crawlStartedPage({ ...run, registry: route.registry, ui })), 'no-store');
+      send(req, res, response(202, HTML, crawlStartedPage({ ...run, registry: route.registry, ui, streamCursor: cursor })), 'no-store');
     } catch (err) {
       const code = err instanceof GraphQLError ? (err.extensions.http as { status?: number } | undefined)?.status : undefined;
       if (!(err instanceof GraphQLError) || !code) throw err;

@@ -290,7 +290,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : null}
 </form>`;
 }
 
-export function notFoundPackagePage(view: { registry: string; name: string; error?: string | null }): Html {
+export function notFoundPackagePage(view: { registry: string; name: string; error?: string | null; streamCursor?: string }): Html {
   const label = REGISTRY_LABELS[view.registry] ?? view.registry;
   const main = html`<h1>${view.name} has not been crawled</h1>
 <p>No release of <strong>${view.name}</strong> from ${label} has been crawled here yet, so there is no changelog to show.
@@ -299,17 +299,18 @@ It appears at this address once a crawl of it ends.</p>
 <pre><code>npx changelogs crawl ${view.registry} ${view.name}</code></pre>
 <h2>Or here, with the API token</h2>
 ${crawlForm(view.registry, view.name, view.error ?? null)}`;
-  return layout({ title: `${view.name} not found · Changelogs`, page: 'not-found', data: { registry: view.registry, name: view.name } }, main);
+  const data = { registry: view.registry, name: view.name, ...(view.streamCursor && { after: view.streamCursor }) };
+  return layout({ title: `${view.name} not found · Changelogs`, page: 'not-found', data }, main);
 }
 
-export function crawlStartedPage(view: { registry: string; name: string; version: string; workflowId: string; runId: string | null; started: boolean; ui: TemporalUi }): Html {
+export function crawlStartedPage(view: { registry: string; name: string; version: string; workflowId: string; runId: string | null; started: boolean; ui: TemporalUi; streamCursor: string }): Html {
   const workflow = view.ui.url
     ? html`<a href="${temporalWorkflowUrl(view.ui.url, view.ui.namespace, view.workflowId, view.runId)}">${view.workflowId}</a>`
     : html`<code>${view.workflowId}</code>`;
   const main = html`<h1>${view.started ? 'Crawl started' : 'Crawl already running or done'}</h1>
 <p>${view.name}@${view.version} from ${REGISTRY_LABELS[view.registry] ?? view.registry}: workflow ${workflow}.</p>
 <p id="live" class="live-slot" role="status" aria-live="polite">When it ends, its changelog is at <a href="${packagePath(view.registry, view.name)}">${packagePath(view.registry, view.name)}</a>.</p>`;
-  return layout({ title: `Crawling ${view.name} · Changelogs`, page: 'crawl-started', data: { registry: view.registry, name: view.name } }, main);
+  return layout({ title: `Crawling ${view.name} · Changelogs`, page: 'crawl-started', data: { registry: view.registry, name: view.name, after: view.streamCursor } }, main);
 }
 
 export function errorPage(title: string, message: string): Html {
