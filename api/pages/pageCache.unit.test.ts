@@ -31,14 +31,16 @@ describe('page cache', () => {
     expect(cache.get('/npm/a')).toBeUndefined();
   });
 
-  test('keeps at most its bound, the least recently used going first', async () => {
-    const cache = createPageCache(2);
-    await cache.getOrRender('a', 'npm:a', async () => response('a'));
-    await cache.getOrRender('b', 'npm:b', async () => response('b'));
+  test('keeps at most its bound in bytes, the least recently used going first', async () => {
+    const cache = createPageCache(12);
+    for (const key of ['a', 'b', 'c', 'd']) await cache.getOrRender(key, `npm:${key}`, async () => response(key.repeat(3)));
     cache.get('a');
-    await cache.getOrRender('c', 'npm:c', async () => response('c'));
-    expect(cache.size).toBe(2);
+    await cache.getOrRender('e', 'npm:e', async () => response('eee'));
+    expect(cache.size).toBe(4);
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBeDefined();
+    // A response larger than a quarter of the bound is served, not kept.
+    await cache.getOrRender('big', 'npm:big', async () => response('x'.repeat(4)));
+    expect(cache.get('big')).toBeUndefined();
   });
 });

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { LogFollower } from '../../eventStore/followLog';
-import { encodeLogCursor } from '../../eventStore/logPosition';
-import { readLogHead } from '../../eventStore/readLogBatch';
+import { encodeLogCursor, type LogPosition } from '../../eventStore/logPosition';
+import { logPositionOf, readLogHead } from '../../eventStore/readLogBatch';
 import type { Registry } from '../../workflows/types';
 import { tokenAccepted } from '../auth';
 import { decodeCursor, encodeCursor } from '../connections';
@@ -107,13 +107,21 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams | null> {
 export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
   const { pool, config } = deps;
   const cache = createPageCache();
+  // How far the follower has read the log: where a page's live updates resume from. A page may show events
+  // past it (the follower lags a little); its script then hears of them again, which only re-reads the page.
+  let followed: LogPosition | null = null;
   // The server listens only once the follower is ready, so no page is kept before its invalidation is.
   deps.follower
     .ready()
-    .then(() => deps.follower.listen((event) => cache.invalidate(event.data.registry, event.data.name)))
+    .then(() => {
+      followed = deps.follower.listen((event) => {
+        followed = logPositionOf(event);
+        cache.invalidate(event.data.registry, event.data.name);
+      }).position;
+    })
     .catch(() => undefined); // startApi reports a follower that cannot start
   const ui: TemporalUi = { url: config.temporal.uiUrl, namespace: config.temporal.namespace };
-  const streamCursor = async () => encodeLogCursor(await readLogHead(pool));
+  const streamCursor = async () => encodeLogCursor(followed ?? (await readLogHead(pool)));
 
   async function renderHome(url: URL): Promise<CachedResponse> {
     const query = (url.searchParams.get('q') ?? '').trim();
@@ -155,11 +163,11 @@ export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
       loaders.packages.load(key),
       loaders.entries.load(key),
       route.view === 'changes' ? Promise.resolve([]) : readCrawls(pool, key, null, route.view === 'atom' ? FEED_ENTRIES : PAGE_CRAWLS),
-      route.view === 'page' ? streamCursor() : Promise.resolve(''), // where live updates of the page start
+      streamCursor(), // where live updates of the page start
     ]);
     if (!pkg) {
       if (route.view === 'atom') return response(404, 'text/plain; charset=utf-8', `${route.name} has not been crawled on ${route.registry}\n`);
-      return response(404, HTML, notFoundPackagePage({ ...route, streamCursor: cursor || (await streamCursor()) }));
+      return response(404, HTML, notFoundPackagePage({ ...route, streamCursor: cursor }));
     }
     if (route.view === 'atom') return response(200, ATOM, packageFeed(origin, pkg, entries, crawls));
     if (route.view === 'page') return response(200, HTML, packagePage({ pkg, entries, crawls, ui, streamCursor: cursor }));
