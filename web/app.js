@@ -91,6 +91,7 @@ function enhanceHome() {
     for (let i = rows.length - 1; i > 0; i--) {
       rows[i].replaceChildren(...rows[i - 1].childNodes);
       rows[i].dataset.workflow = rows[i - 1].dataset.workflow || '';
+      rows[i].dataset.outcome = rows[i - 1].dataset.outcome || '';
       rows[i].classList.toggle('empty', rows[i - 1].classList.contains('empty'));
       if (rows[i].classList.contains('empty')) rows[i].setAttribute('aria-hidden', 'true');
       else rows[i].removeAttribute('aria-hidden');
