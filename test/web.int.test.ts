@@ -201,7 +201,7 @@ test('search works without script, and dates show in the reader\'s time zone', a
   await page.getByLabel('Search', { exact: true }).fill(PKG);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/\?(registry=&)?q=%40reader%2Fstream-kit/);
-  await page.getByRole('link', { name: PKG }).click();
+  await page.locator('.results').getByRole('link', { name: PKG, exact: true }).click();
   await page.waitForURL(`${base}/npm/${PKG}`);
   expect(await page.locator('.entries article').count()).toBeGreaterThanOrEqual(4);
   expect(await page.locator('table.crawls time').first().textContent()).toMatch(/UTC$/);
