@@ -288,7 +288,7 @@ test('an unknown package gets a 404 page with the CLI command and a crawl button
   const response = await page.goto(`${base}/npm/${name}`);
   expect(response!.status()).toBe(404);
   expect(await page.locator('h1').textContent()).toBe(`${name} has not been crawled`);
-  expect(await page.locator('main pre code').textContent()).toBe(`npx changelogs crawl npm ${name}`);
+  expect(await page.locator('main pre.command code').textContent()).toBe(`npx changelogs crawl npm ${name}`);
 
   await page.getByLabel('API token').fill('wrong');
   await page.getByRole('button', { name: 'Crawl it' }).click();

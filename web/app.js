@@ -155,7 +155,7 @@ function watchForPackage() {
 
 // Code blocks wider than the screen scroll; a keyboard reaches them to scroll them.
 function markScrollable(root) {
-  for (const pre of root.querySelectorAll('.entry-body pre')) {
+  for (const pre of root.querySelectorAll('main pre')) {
     if (pre.scrollWidth > pre.clientWidth) pre.tabIndex = 0;
   }
 }

@@ -296,7 +296,7 @@ export function notFoundPackagePage(view: { registry: string; name: string; erro
 <p>No release of <strong>${view.name}</strong> from ${label} has been crawled here yet, so there is no changelog to show.
 It appears at this address once a crawl of it ends.</p>
 <h2>Crawl it from a shell</h2>
-<pre><code>npx changelogs crawl ${view.registry} ${view.name}</code></pre>
+<pre class="command"><code>npx changelogs crawl ${view.registry} ${view.name}</code></pre>
 <h2>Or here, with the API token</h2>
 ${crawlForm(view.registry, view.name, view.error ?? null)}`;
   const data = { registry: view.registry, name: view.name, ...(view.streamCursor && { after: view.streamCursor }) };
