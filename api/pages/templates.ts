@@ -169,7 +169,7 @@ export function entryArticles(entries: EntryRow[]): Html[] {
     const anchor = anchors[i]!;
     const heading = entry.version ?? 'Unreleased';
     return html`<article class="entry" id="${anchor}" aria-labelledby="${anchor}-heading">
-<h3 id="${anchor}-heading"><a class="anchor" href="#${anchor}">${heading}</a>${entry.title && entry.title !== heading ? html` <span class="entry-title">${entry.title}</span>` : null}${entry.date ? html` <time datetime="${entry.date}">${entry.date}</time>` : null}${entryBadges(entry)}</h3>
+<h3 id="${anchor}-heading"><a class="anchor" href="#${anchor}">${heading}</a>${entry.title && !entry.title.includes(heading) ? html` <span class="entry-title">${entry.title}</span>` : null}${entry.date ? html` <time datetime="${entry.date}">${entry.date}</time>` : null}${entryBadges(entry)}</h3>
 <div class="entry-body">${trusted(entry.html)}</div>
 </article>
 `;
