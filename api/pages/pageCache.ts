@@ -28,7 +28,7 @@ export function scopeOf(registry: string, name: string): string {
   return `${registry}:${name}`;
 }
 
-export function createPageCache(maxBytes = 64 * 1024 * 1024, maxAgeMs = 60_000): PageCache {
+export function createPageCache(maxBytes = 64 * 1024 * 1024, maxAgeMs = 300_000): PageCache {
   const entries = new Map<string, CachedResponse & { scope: string | null; at: number }>();
   const byScope = new Map<string | null, Set<string>>();
   let generation = 0;
