@@ -122,7 +122,7 @@ test('a package page opened by its URL: summary, changelog with anchors, the bac
   if (SCREENSHOTS) {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.setViewportSize({ width: 1100, height: 900 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'package-page.png') });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'package-page.png'), fullPage: true });
   }
 
   // Follow an entry's anchor, then go back.
