@@ -17,6 +17,9 @@ export interface PackageKey {
  */
 export const MAX_CHANGELOGS_PER_REQUEST = 10;
 
+/** The columns of an EntryRow, as every read of changelog entries selects them. */
+export const ENTRY_COLUMNS = "version, to_char(date, 'YYYY-MM-DD') AS date, title, body, html, sections, unreleased, yanked, prerelease";
+
 const keyOf = (key: PackageKey) => `${key.registry}\u0000${key.name}`;
 
 export function createLoaders(pool: Pool) {
@@ -40,7 +43,7 @@ export function createLoaders(pool: Pool) {
           throw userError('COST_LIMIT_EXCEEDED', `a request reads the entries of at most ${MAX_CHANGELOGS_PER_REQUEST} changelogs`);
         }
         const { rows } = await pool.query<EntryRow & { registry: string; name: string }>(
-          `SELECT registry, name, version, to_char(date, 'YYYY-MM-DD') AS date, title, body, html, sections, unreleased, yanked, prerelease
+          `SELECT registry, name, ${ENTRY_COLUMNS}
              FROM changelog_entries JOIN unnest($1::text[], $2::text[]) AS wanted(registry, name) USING (registry, name)
             ORDER BY registry, name, ordinal`,
           [keys.map((k) => k.registry), keys.map((k) => k.name)],

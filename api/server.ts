@@ -1,6 +1,6 @@
 // The HTTP server: GraphQL at /graphql (queries and mutations over HTTP, subscriptions over graphql-ws on
-// the same path or as server-sent events), the web page at /, /healthz, /readyz and /metrics. Every
-// response carries the security headers.
+// the same path or as server-sent events), the web pages and feeds (api/pages/site.ts) with their script and
+// styles (web/), /healthz, /readyz and /metrics. Every response carries the security headers.
 import http from 'node:http';
 import path from 'node:path';
 import { startLogFollower } from '../eventStore/followLog';
@@ -10,6 +10,7 @@ import { readiness } from './health';
 import { createLiveStreams } from './liveStreams';
 import { createApiMetrics } from './metrics';
 import { withParsedBody } from './parsedBody';
+import { createSite } from './pages/site';
 import { setSecurityHeaders } from './securityHeaders';
 import { loadStaticFiles } from './staticFiles';
 import { serveWebSockets } from './webSockets';
@@ -30,7 +31,7 @@ export interface RunningApi {
   close(graceMs?: number): Promise<void>;
 }
 
-type Route = 'graphql' | 'page' | 'healthz' | 'readyz' | 'metrics' | 'not_found';
+type Route = 'graphql' | 'static' | 'page' | 'feed' | 'healthz' | 'readyz' | 'metrics' | 'not_found';
 
 /** The request target's path, normalised (`..` resolved); null when it is not a URL at all. */
 function pathOf(target: string | undefined): string | null {
@@ -57,6 +58,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
   const liveStreams = createLiveStreams(metrics.streamSubscribers);
   const yoga = createApi({ ...deps, follower, liveStreams, metrics }, options);
   const staticFiles = loadStaticFiles(WEB_ROOT);
+  const site = createSite({ ...deps, follower });
   const readBody = options.readBody ?? withParsedBody;
   const health = {
     pool: deps.pool,
@@ -78,8 +80,12 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
       case 'graphql':
         readBody(req, () => void yoga(req, res));
         return;
-      case 'page':
+      case 'static':
         staticFiles.serve(staticFiles.lookup(pathname!)!, req, res);
+        return;
+      case 'page':
+      case 'feed':
+        await site.handle(req, res, new URL(req.url ?? '/', 'http://localhost'));
         return;
       case 'healthz':
         json(res, 200, { status: 'alive' });
@@ -100,9 +106,9 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
   const routeOf = (pathname: string, method: string | undefined): Route => {
     if (pathname === yoga.graphqlEndpoint) return 'graphql';
     const readOnly = method === 'GET' || method === 'HEAD';
-    if (readOnly && staticFiles.lookup(pathname)) return 'page';
+    if (readOnly && staticFiles.lookup(pathname)) return 'static';
     if (readOnly && (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics')) return pathname.slice(1) as Route;
-    return 'not_found';
+    return site.routeOf(pathname, method) ?? 'not_found';
   };
 
   const server = http.createServer((req, res) => {

@@ -80,7 +80,9 @@ export function sanitizerFor(base: string | null): IOptions {
     selfClosing: ['br', 'hr', 'img', 'wbr'],
     transformTags: {
       a: (tagName, attribs) => ({ tagName, attribs: { ...url(attribs, 'href', base, 'link'), rel: 'nofollow noopener' } }),
-      img: (tagName, attribs) => ({ tagName, attribs: { ...numeric(url(attribs, 'src', base, 'image')), loading: 'lazy' } }),
+      // An image without alternative text is taken as decorative (alt=""), so screen readers skip it rather than
+      // read out its address.
+      img: (tagName, attribs) => ({ tagName, attribs: { alt: '', ...numeric(url(attribs, 'src', base, 'image')), loading: 'lazy' } }),
       ol: (tagName, attribs) => ({ tagName, attribs: numeric(attribs) }),
       td: (tagName, attribs) => ({ tagName, attribs: numeric(attribs) }),
       th: (tagName, attribs) => ({ tagName, attribs: numeric(attribs) }),

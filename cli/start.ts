@@ -193,7 +193,15 @@ export async function run(): Promise<number> {
       demo = await startDemo(config);
       upstreamEnv = demo.env;
     }
-    const env = { ...process.env, ...upstreamEnv, DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: address, API_TOKEN: token };
+    const env = {
+      ...process.env,
+      ...upstreamEnv,
+      DATABASE_URL: config.databaseUrl,
+      TEMPORAL_ADDRESS: address,
+      API_TOKEN: token,
+      // The pages link crawls to the UI this run serves (given an address, only a TEMPORAL_UI_URL set by hand).
+      ...(config.temporal.uiUrl && { TEMPORAL_UI_URL: config.temporal.uiUrl }),
+    };
     const metricsPorts = workerMetricsPorts(config);
     for (const [label, args, own] of [
       ['orchestration', ['worker', 'orchestration'], { METRICS_PORT: String(metricsPorts.orchestration) }],
@@ -211,7 +219,7 @@ export async function run(): Promise<number> {
     }
 
     say(`GraphQL API:  http://localhost:${config.api.port}/graphql`);
-    say(`Web page:     http://localhost:${config.api.port}/`);
+    say(`Web pages:    http://localhost:${config.api.port}/ (feed: /feed.atom)`);
     if (devServer) say(`Temporal UI:  http://localhost:${config.temporal.uiPort}`);
     if (config.metricsPort !== 0) {
       say(`Metrics:      http://localhost:${metricsPorts.orchestration}/metrics (orchestration worker), http://localhost:${metricsPorts.crawl}/metrics (crawl worker)`);

@@ -58,6 +58,11 @@ export interface Config {
     /** Orchestration task queue; the crawl worker listens on `<taskQueue>-crawl`. */
     taskQueue: string;
     uiPort: number;
+    /**
+     * Base address of the Temporal Web UI that crawls link to (`<ui>/namespaces/<ns>/workflows/<id>/<run>/history`);
+     * null when unknown (a TEMPORAL_ADDRESS given without TEMPORAL_UI_URL), so pages show workflow ids without links.
+     */
+    uiUrl: string | null;
     dataDir: string;
     /** A prebuilt workflow bundle (from bundleWorkflowCode); the sources are bundled at start when unset. */
     workflowBundle: string | null;
@@ -129,7 +134,7 @@ export interface Upstreams {
  */
 export const CONFIG_VARIABLES = [
   'DATABASE_URL', 'PGUSER',
-  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TASK_QUEUE', 'DATA_DIR', 'WORKFLOW_BUNDLE',
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_UI_URL', 'TASK_QUEUE', 'DATA_DIR', 'WORKFLOW_BUNDLE',
   'TEMPORAL_SERVER', 'TEMPORAL_POSTGRES_URL', 'TEMPORAL_HISTORY_SHARDS',
   'PORT', 'API_TOKEN', 'API_SHUTDOWN_GRACE_MS', 'METRICS_PORT',
   'UPSTREAMS', 'NPM_REGISTRY_URL', 'npm_config_registry', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'RUBYGEMS_REQUESTS_PER_SECOND',
@@ -250,6 +255,8 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       port: integer(env, 'TEMPORAL_PORT', 7233),
       taskQueue,
       uiPort: integer(env, 'TEMPORAL_UI_PORT', 8233),
+      // The UI `npm start` runs beside its own Temporal, unless another is named.
+      uiUrl: optionalUrl(env, 'TEMPORAL_UI_URL') ?? (env.TEMPORAL_ADDRESS ? null : `http://localhost:${integer(env, 'TEMPORAL_UI_PORT', 8233)}`),
       dataDir: path.resolve(root, env.DATA_DIR || '.data'),
       workflowBundle: env.WORKFLOW_BUNDLE || null,
     },

@@ -1,7 +1,7 @@
 import { resolveRelease } from '../../activities/crawl/resolveRelease';
 import { UpstreamError } from '../../activities/http/httpGet';
-import { canonicalName, type ReleaseRef } from '../../workflows/types';
-import type { ApiContext } from '../context';
+import { canonicalName, type Registry, type ReleaseRef } from '../../workflows/types';
+import type { ApiContext, ApiDeps } from '../context';
 import { userError } from '../errors';
 import { requireToken } from '../auth';
 import { startCrawl } from '../../infra/temporal/crawls';
@@ -13,7 +13,7 @@ import { fromEnum, validName } from './registry';
  * (its crawl would only end `not_published`). A registry that does not answer does not stop a crawl of a
  * named version: the crawl has retries for that.
  */
-async function checkedVersion(ctx: ApiContext, ref: Omit<ReleaseRef, 'version'>, version: string | null): Promise<string> {
+async function checkedVersion(ctx: Pick<ApiDeps, 'config'>, ref: Omit<ReleaseRef, 'version'>, version: string | null): Promise<string> {
   try {
     return (await resolveRelease(ctx.config, version === null ? ref : { ...ref, version })).version;
   } catch (err) {
@@ -26,14 +26,21 @@ async function checkedVersion(ctx: ApiContext, ref: Omit<ReleaseRef, 'version'>,
   }
 }
 
+/**
+ * Starts a crawl of a release (the latest when no version is given), checked with its registry first. Shared by
+ * the `crawl` mutation and the web page's crawl button, each of which checks the token before calling it.
+ */
+export async function requestCrawl(deps: Pick<ApiDeps, 'config' | 'temporal' | 'taskQueue'>, registry: Registry, givenName: string, givenVersion: string | null) {
+  const name = canonicalName(registry, validName(givenName));
+  if (givenVersion !== null && !/^[\w.+!-]{1,64}$/.test(givenVersion)) {
+    throw userError('BAD_USER_INPUT', `"${givenVersion.slice(0, 64)}" is not a valid version`);
+  }
+  const version = await checkedVersion(deps, { registry, name }, givenVersion);
+  const run = await startCrawl(deps.temporal, deps.taskQueue, { registry, name, version }, 'requested');
+  return toCrawlNode({ registry, name, version, ...run, startedAt: run.started ? new Date() : null });
+}
+
 export async function crawlMutation(_: unknown, args: { registry: string; name: string; version?: string | null }, ctx: ApiContext) {
   requireToken(ctx);
-  const registry = fromEnum(args.registry);
-  const name = canonicalName(registry, validName(args.name));
-  if (args.version !== undefined && args.version !== null && !/^[\w.+!-]{1,64}$/.test(args.version)) {
-    throw userError('BAD_USER_INPUT', `"${args.version.slice(0, 64)}" is not a valid version`);
-  }
-  const version = await checkedVersion(ctx, { registry, name }, args.version ?? null);
-  const run = await startCrawl(ctx.temporal, ctx.taskQueue, { registry, name, version }, 'requested');
-  return toCrawlNode({ registry, name, version, ...run, startedAt: run.started ? new Date() : null });
+  return requestCrawl(ctx, fromEnum(args.registry), args.name, args.version ?? null);
 }

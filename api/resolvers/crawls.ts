@@ -1,4 +1,5 @@
 // Crawl history: every run of every crawl, newest first (by the log position of its recorded result).
+import type { Pool } from 'pg';
 import type { CrawlOutcome, Registry } from '../../workflows/types';
 import type { ApiContext } from '../context';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '../connections';
@@ -46,16 +47,18 @@ function isPositionKey(key: unknown[]): key is [string] {
   return key.length === 1 && typeof key[0] === 'string' && /^\d{1,19}$/.test(key[0]);
 }
 
-interface CrawlFilter {
+export interface CrawlFilter {
   outcome?: string | null;
   registry?: string | null;
   name?: string | null;
 }
 
-async function crawlConnection(ctx: ApiContext, args: { first?: number | null; after?: string | null }, filter: CrawlFilter) {
-  const size = pageSize(args.first);
-  const before = args.after ? decodeCursor('crawls', args.after, isPositionKey)[0] : null;
-  const { rows } = await ctx.pool.query<CrawlRow>(
+/**
+ * Crawl runs, newest first (by the log position of their result), before `before` when given: the crawl
+ * history of the `crawls` connections, the web pages and the feed.
+ */
+export async function readCrawls(pool: Pool, filter: CrawlFilter, before: string | null, limit: number): Promise<CrawlRow[]> {
+  const { rows } = await pool.query<CrawlRow>(
     `SELECT workflow_id, run_id, registry, name, version, outcome, started_at, finished_at, error, position::text
        FROM crawls
       WHERE ($1::text IS NULL OR outcome = $1)
@@ -64,8 +67,15 @@ async function crawlConnection(ctx: ApiContext, args: { first?: number | null; a
         AND ($4::bigint IS NULL OR position < $4)
       ORDER BY crawls.position DESC
       LIMIT $5`,
-    [filter.outcome ?? null, filter.registry ?? null, filter.name ?? null, before, size + 1],
+    [filter.outcome ?? null, filter.registry ?? null, filter.name ?? null, before, limit],
   );
+  return rows;
+}
+
+async function crawlConnection(ctx: ApiContext, args: { first?: number | null; after?: string | null }, filter: CrawlFilter) {
+  const size = pageSize(args.first);
+  const before = args.after ? decodeCursor('crawls', args.after, isPositionKey)[0] : null;
+  const rows = await readCrawls(ctx.pool, filter, before, size + 1);
   return toConnection(rows, size, (row) => encodeCursor('crawls', [row.position]), toCrawl);
 }
 

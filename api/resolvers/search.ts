@@ -19,7 +19,7 @@ export interface SearchRow extends PackageRow {
 /** tier, sort key, registry, name: the order of results, and so the keyset cursor. */
 export type SearchKey = [number, number, string, string];
 
-function isSearchKey(key: unknown[]): key is SearchKey {
+export function isSearchKey(key: unknown[]): key is SearchKey {
   const [tier, sortKey, registry, name] = key;
   return key.length === 4 && Number.isInteger(tier) && typeof sortKey === 'number' && typeof registry === 'string' && typeof name === 'string';
 }

@@ -1,5 +1,6 @@
-// Each registry's version order: semver for npm and RubyGems, PEP 440 for PyPI.
+// Each registry's version order: semver for npm, RubyGems' own (Gem::Version) for gems, PEP 440 for PyPI.
 import type { Registry } from '../../workflows/types';
+import { compareGemVersions, parseGemVersion } from './gem';
 import { comparePep440, parsePep440 } from './pep440';
 import { compareSemver, parseSemver } from './semver';
 
@@ -10,9 +11,16 @@ export interface VersionOrder<V> {
 
 const semver: VersionOrder<NonNullable<ReturnType<typeof parseSemver>>> = { parse: parseSemver, compare: compareSemver };
 const pep440: VersionOrder<NonNullable<ReturnType<typeof parsePep440>>> = { parse: parsePep440, compare: comparePep440 };
+const gem: VersionOrder<NonNullable<ReturnType<typeof parseGemVersion>>> = { parse: parseGemVersion, compare: compareGemVersions };
+
+const ORDERS: Record<Registry, VersionOrder<unknown>> = {
+  npm: semver as VersionOrder<unknown>,
+  rubygems: gem as VersionOrder<unknown>,
+  pypi: pep440 as VersionOrder<unknown>,
+};
 
 export function versionOrder(registry: Registry): VersionOrder<unknown> {
-  return (registry === 'pypi' ? pep440 : semver) as VersionOrder<unknown>;
+  return ORDERS[registry];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { compareGemVersions, parseGemVersion } from './gem';
 import { comparePep440, parsePep440 } from './pep440';
 import { compareSemver, parseSemver } from './semver';
 import { versionsBetween } from './index';
@@ -40,6 +41,26 @@ describe('PEP 440', () => {
   });
 });
 
+describe('RubyGems versions', () => {
+  test('orders prereleases (any letter) before their release, as Gem::Version does', () => {
+    const ordered = ['0.9', '1.0.0.a', '1.0.0.a1', '1.0.0.b', '1.0.0.pre', '1.0.0.pre.2', '1.0.0.rc1', '1.0.0.rc2', '1.0.0', '1.0.1', '1.2', '1.10.0', '2.0.0.beta1', '2.0.0'];
+    const shuffled = [...ordered].reverse();
+    expect(sortedBy(parseGemVersion, compareGemVersions, shuffled)).toEqual(ordered);
+  });
+
+  test('ignores trailing zeros, reads a hyphen as .pre. and a heading\'s leading v', () => {
+    const same = (a: string, b: string) => expect(compareGemVersions(parseGemVersion(a)!, parseGemVersion(b)!)).toBe(0);
+    same('1.0', '1.0.0');
+    same('1', '1.0.0.0');
+    same('1.0-beta', '1.0.pre.beta');
+    same('v2.1.0', '2.1');
+    // Unlike semver, RubyGems puts 1.0.0.rc1 after 1.0.0.beta and 1.0.a10 after 1.0.a9 by segment, not by text.
+    expect(compareGemVersions(parseGemVersion('1.0.a10')!, parseGemVersion('1.0.a9')!)).toBe(1);
+    expect(parseGemVersion('Unreleased')).toBeNull();
+    expect(parseGemVersion('1.0..0')).toBeNull();
+  });
+});
+
 describe('versionsBetween', () => {
   const entries = ['Unreleased', '2.0.0', '1.10.0', '1.2.0', '1.1.0', '1.0.0'].map((version) => ({ version }));
 
@@ -51,6 +72,11 @@ describe('versionsBetween', () => {
   test('uses PEP 440 for PyPI', () => {
     const py = ['2.0', '2.0rc1', '1.0.post1', '1.0'].map((version) => ({ version }));
     expect(versionsBetween('pypi', py, '1.0', '2.0rc1')).toEqual({ items: [{ version: '2.0rc1' }, { version: '1.0.post1' }] });
+  });
+
+  test('uses RubyGems\' order for gems', () => {
+    const gems = ['2.0.0', '2.0.0.rc1', '2.0.0.beta2', '1.9.1', '1.9'].map((version) => ({ version }));
+    expect(versionsBetween('rubygems', gems, '1.9', '2.0.0.rc1')).toEqual({ items: [{ version: '2.0.0.rc1' }, { version: '2.0.0.beta2' }, { version: '1.9.1' }] });
   });
 
   test('reports a bound that is not a version', () => {

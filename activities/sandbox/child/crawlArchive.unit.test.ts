@@ -86,7 +86,7 @@ describe('crawlArchive', () => {
     const { value: result } = await runSandboxed('crawlArchive', { params, bytes: await npmPackage(changelog) });
     const { parsed } = foundIn(result);
     expect(parsed.entries.map((e) => e.html)).toEqual([
-      '<ul>\n<li>a <table><tr><td>x</td></tr></table></li>\n<li>b <img src="https://example.test/demo/raw/HEAD/x" loading="lazy" /></li>\n</ul>\n',
+      '<ul>\n<li>a <table><tr><td>x</td></tr></table></li>\n<li>b <img alt="" src="https://example.test/demo/raw/HEAD/x" loading="lazy" /></li>\n</ul>\n',
       '<ul>\n<li>the first release</li>\n</ul>\n',
     ]);
   });
