@@ -1,6 +1,7 @@
-// Each registry's version order: semver for npm and RubyGems, PEP 440 for PyPI.
+// Each registry's version order: semver for npm, Gem::Version's for RubyGems, PEP 440 for PyPI.
 import type { Registry } from '../../workflows/types';
 import { comparePep440, parsePep440 } from './pep440';
+import { compareGemVersions, parseGemVersion } from './rubygems';
 import { compareSemver, parseSemver } from './semver';
 
 export interface VersionOrder<V> {
@@ -10,9 +11,10 @@ export interface VersionOrder<V> {
 
 const semver: VersionOrder<NonNullable<ReturnType<typeof parseSemver>>> = { parse: parseSemver, compare: compareSemver };
 const pep440: VersionOrder<NonNullable<ReturnType<typeof parsePep440>>> = { parse: parsePep440, compare: comparePep440 };
+const gem: VersionOrder<NonNullable<ReturnType<typeof parseGemVersion>>> = { parse: parseGemVersion, compare: compareGemVersions };
 
 export function versionOrder(registry: Registry): VersionOrder<unknown> {
-  return (registry === 'pypi' ? pep440 : semver) as VersionOrder<unknown>;
+  return (registry === 'pypi' ? pep440 : registry === 'rubygems' ? gem : semver) as VersionOrder<unknown>;
 }
 
 /**
