@@ -268,6 +268,7 @@ export async function buildUpgradeReport(deps: ReportDeps, lockfile: ParsedLockf
   dependencies.sort(
     (a, b) =>
       Number(b.breakingCount > 0) - Number(a.breakingCount > 0) ||
+      Number(b.securityCount > 0) - Number(a.securityCount > 0) ||
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
       b.entries.length - a.entries.length ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
