@@ -310,7 +310,7 @@ test('the /upgrade page: a dropped-in lockfile, crawled on demand, fills in as t
     expect(filled).toEqual(['page-alpha 1.0.0 → 2.0.0 1 entry1 breaking', 'page-beta 0.3.0 → 0.3.1 1 entry']);
     expect(await page.locator('#summary').textContent()).toMatch(/^2 npm dependencies: 2 with changes \(1 with breaking changes\), 0 up to date\./);
     // The breaking one is open, its entry marked.
-    expect(await page.locator('.dependency[open] .entry.breaking h3').allTextContents()).toEqual([expect.stringMatching(/^2\.0\.0 \(.*\)breaking$/)]);
+    expect(await page.locator('.dependency[open] .entry.breaking > h3').allTextContents()).toEqual([expect.stringMatching(/^2\.0\.0 \(.*\)breaking$/)]);
     expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
   } finally {
     await browser.close();
