@@ -7,13 +7,16 @@
 //     every entry's HTML, and its parts in-process (reading the lockfile, building the report, Markdown);
 //   - beside it, the named alternative: what a client does with the API without upgradeReport, one
 //     `package { latestVersion changes(from:) }` request per dependency, 8 at a time.
-// The last line is one JSON object: {"dependencies", "entries", "reportP50Ms", "perPackageP50Ms", ...}.
+// Each report's CPU time (this process and Postgres's backends, from /proc) is printed beside its wall time: on a
+// shared machine the wall time stretches with other work, the CPU time much less.
+// The last line is one JSON object: {"dependencies", "entries", "reportP50Ms", "reportCpuP50Ms", "perPackageP50Ms", ...}.
 // Needs Postgres (DATABASE_URL's server, or 127.0.0.1:5432); creates and drops its own database.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pMap from 'p-map';
-import type { Pool } from 'pg';
+import { Pool as PgPool, type Pool } from 'pg';
 import { createRecordingActivities } from '../../activities/recording';
 import { startApi } from '../../api/server';
 import { parseChangelog } from '../../changelog';
@@ -115,6 +118,36 @@ async function post(url: string, query: string, variables: Record<string, unknow
   return { data: body.data, bytes: text.length };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; null where that cannot be read. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time spent by this process (the API and the client) and by Postgres's backends on the scratch database
+ * while `run` runs: on a machine shared with other work, wall time stretches with the load but CPU time does not.
+ */
+async function withCpu<T>(monitor: Pool, run: () => Promise<T>): Promise<{ result: T; nodeMs: number; postgresMs: number | null }> {
+  const backends = async () =>
+    (await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+  const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
+  const self = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(self);
+  let postgres: number | null = 0;
+  for (const pid of new Set([...before.keys(), ...(await backends())])) {
+    const [then, now] = [before.get(pid), cpuSeconds(pid)];
+    if (then === null) postgres = null;
+    else if (postgres !== null && now !== null) postgres += now - (then ?? 0);
+  }
+  return { result, nodeMs: (used.user + used.system) / 1000, postgresMs: postgres === null ? null : postgres * 1000 };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -125,6 +158,8 @@ async function main(): Promise<void> {
   const config = loadConfig({ DATABASE_URL: base.toString(), NPM_REGISTRY_URL: 'http://127.0.0.1:9' });
   const pool = await openDatabase(config.databaseUrl);
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
+  // Its own connection, so that the one measuring is never one of those measured.
+  const monitor = new PgPool({ connectionString: config.databaseUrl, max: 1 });
   try {
     const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
     console.log(`# upgrade report benchmark — ${new Date().toISOString()}`);
@@ -137,6 +172,7 @@ async function main(): Promise<void> {
     console.log(`lockfile: package-lock.json v3, ${DEPENDENCIES} dependencies, ${(text.length / 1024).toFixed(0)} KiB`);
 
     const report: number[] = [];
+    const reportCpu: number[] = [];
     const parse: number[] = [];
     const build: number[] = [];
     const markdown: number[] = [];
@@ -146,8 +182,9 @@ async function main(): Promise<void> {
     for (let round = 0; round <= ROUNDS; round++) {
       // Round 0 warms up (JIT, the pool's connections, Postgres's caches) and is not counted.
       const r0 = performance.now();
-      const response = await post(api.url, REPORT, { lockfile: text });
+      const { result: response, nodeMs, postgresMs } = await withCpu(monitor, () => post(api.url, REPORT, { lockfile: text }));
       const reportMs = performance.now() - r0;
+      const reportCpuMs = nodeMs + (postgresMs ?? NaN);
       const got = response.data.upgradeReport as { complete: boolean; summary: { dependencies: number; entries: number } };
       if (!got.complete || got.summary.dependencies !== DEPENDENCIES) throw new Error(`unexpected report: ${JSON.stringify(got.summary)}`);
       listed = got.summary.entries;
@@ -166,13 +203,15 @@ async function main(): Promise<void> {
       const perPackageMs = performance.now() - a0;
       if (round === 0) continue;
       report.push(reportMs);
+      reportCpu.push(reportCpuMs);
       parse.push(p1 - p0);
       build.push(p2 - p1);
       markdown.push(p3 - p2);
       perPackage.push(perPackageMs);
-      console.log(`round ${round}: upgradeReport ${ms(reportMs)} (read lockfile ${ms(p1 - p0)}, build ${ms(p2 - p1)}, Markdown ${ms(p3 - p2)}); ${DEPENDENCIES} package requests ${ms(perPackageMs)}`);
+      console.log(`round ${round}: upgradeReport ${ms(reportMs)}, CPU ${ms(nodeMs)} node + ${postgresMs === null ? 'n/a' : ms(postgresMs)} Postgres (read lockfile ${ms(p1 - p0)}, build ${ms(p2 - p1)}, Markdown ${ms(p3 - p2)}); ${DEPENDENCIES} package requests ${ms(perPackageMs)}`);
     }
     console.log(`upgradeReport over HTTP, ${DEPENDENCIES} dependencies, ${listed} entries listed (${(bytes / 1024 / 1024).toFixed(1)} MiB of JSON): median ${ms(median(report))}, best ${ms(Math.min(...report))} of ${ROUNDS} (target < 1000 ms)`);
+    console.log(`  CPU of one report (the API and this client in one process, plus Postgres's backends; what other load on the machine stretches least): median ${ms(median(reportCpu))}`);
     console.log(`  in-process: read the lockfile ${ms(median(parse))}, build the report ${ms(median(build))}, render Markdown ${ms(median(markdown))}`);
     console.log(`alternative, one package { changes(from:) } request per dependency (8 at a time): median ${ms(median(perPackage))} (${(median(perPackage) / median(report)).toFixed(1)}× the report)`);
     console.log(
@@ -180,12 +219,14 @@ async function main(): Promise<void> {
         dependencies: DEPENDENCIES,
         entries: listed,
         reportP50Ms: Math.round(median(report)),
+        reportCpuP50Ms: Math.round(median(reportCpu)),
         buildP50Ms: Math.round(median(build)),
         perPackageP50Ms: Math.round(median(perPackage)),
       }),
     );
   } finally {
     await api.close(1_000);
+    await monitor.end();
     await pool.end();
     await dropDatabase(config.databaseUrl);
   }
