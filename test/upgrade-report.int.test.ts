@@ -15,6 +15,8 @@ import { waitFor } from './support/waitFor';
 const TOKEN = 'upgrade-test';
 const ROOT = path.join(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'lockfiles');
+/** Set to a directory to keep a screenshot of the /upgrade page (the README's comes from here). */
+const SCREENSHOTS = process.env.WEB_SCREENSHOT_DIR;
 
 const REPORT = `query ($lockfile: String!, $format: LockfileFormat, $fileName: String, $crawl: Boolean) {
   upgradeReport(lockfile: $lockfile, format: $format, fileName: $fileName, crawl: $crawl) {
@@ -312,6 +314,11 @@ test('the /upgrade page: a dropped-in lockfile, crawled on demand, fills in as t
     // The breaking one is open, its entry marked.
     expect(await page.locator('.dependency[open] .entry.breaking > h3').allTextContents()).toEqual([expect.stringMatching(/^2\.0\.0 \(.*\)breaking$/)]);
     expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
+    if (SCREENSHOTS) {
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.setViewportSize({ width: 1100, height: 900 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'upgrade-page.png'), fullPage: true });
+    }
   } finally {
     await browser.close();
   }
