@@ -3,7 +3,7 @@
 // test:faults`) also stop and start the machine's Postgres, so they run apart, as root.
 const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 // ESM-only dependencies that jest's CommonJS runtime must transform.
-const esmOnly = ['marked', 'p-map', 'feed'];
+const esmOnly = ['@renovatebot/ruby-semver', 'marked', 'p-map', 'feed'];
 const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
 
 // Integration and fault tests share one Temporal dev server and workflow bundle per run.

@@ -22,3 +22,14 @@ export function requireToken(ctx: ApiContext): void {
     throw userError('UNAUTHENTICATED', 'this mutation needs `Authorization: Bearer <API_TOKEN>`');
   }
 }
+
+/**
+ * For reads that may also start work (the upgrade report crawls what it lacks): true when the request may
+ * start it (the right token, or a server without one), false when it gave no token; a wrong token is refused.
+ */
+export function mayStartWork(ctx: ApiContext): boolean {
+  if (!ctx.config.api.token) return true;
+  if (!ctx.authorization) return false;
+  requireToken(ctx);
+  return true;
+}

@@ -15,6 +15,7 @@ import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './
 import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
 import { runSearch, searchQuery } from './resolvers/search';
 import { crawlsSubscription } from './resolvers/subscription';
+import { upgradeReportQuery } from './resolvers/upgradeReport';
 import { shareInFlight } from './shareInFlight';
 
 const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
@@ -39,7 +40,7 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
   const schema = createSchema<ApiContext>({
     typeDefs,
     resolvers: {
-      Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery },
+      Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery, upgradeReport: upgradeReportQuery },
       Mutation: { crawl: crawlMutation, replayCrawl: replayCrawlMutation, replayFailedCrawls: replayFailedCrawlsMutation },
       Subscription: { crawls: crawlsSubscription },
       Package: { changes: packageChanges, crawls: packageCrawls },

@@ -1,6 +1,6 @@
 // The web page's files, read once at start from web/ into memory. A request's path only ever selects one of
 // these by exact name (`/` is index.html), so no path from a request reaches the file system: `..`, encoded
-// slashes or links cannot lead out of web/. Files of a type not listed here are not served.
+// slashes or links cannot lead out of web/. Other pages are served without their `.html` too. Files of a type not listed here are not served.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -37,6 +37,8 @@ export function loadStaticFiles(dir: string): StaticFiles {
   }
   const index = files.get('/index.html');
   if (index) files.set('/', index);
+  // Pages other than the index are also at their name without `.html` (`/upgrade`).
+  for (const [name, file] of [...files]) if (name.endsWith('.html') && name !== '/index.html') files.set(name.slice(0, -'.html'.length), file);
   return {
     lookup: (pathname) => files.get(pathname),
     serve(file, req, res) {

@@ -9,6 +9,7 @@ export const commands: Record<string, { summary: string; load: () => CommandModu
   start: { summary: 'run the whole stack on this machine', load: () => require('./start') as CommandModule },
   parse: { summary: 'parse changelog files (or archives with --tarball) and print entries', load: () => require('./parse') as CommandModule },
   crawl: { summary: 'crawl one release: changelogs crawl npm <name> [version]', load: () => require('./crawl') as CommandModule },
+  'upgrade-report': { summary: 'what changed in each dependency of a lockfile since its locked version: changelogs upgrade-report <lockfile> [--markdown] [--wait]', load: () => require('./upgradeReport') as CommandModule },
   replay: { summary: 'replay failed crawls: changelogs replay --failed [--since 1h] [--registry npm] [--dry-run]', load: () => require('./replay') as CommandModule },
   projections: { summary: 'rebuild the read models from the event log: changelogs projections rebuild', load: () => require('./projections') as CommandModule },
   migrate: { summary: 'apply database migrations', load: () => require('./migrate') as CommandModule },

@@ -1,7 +1,7 @@
-// Each registry's version order: semver for npm, RubyGems' own (Gem::Version) for gems, PEP 440 for PyPI.
+// Each registry's version order: semver for npm, Gem::Version's for RubyGems, PEP 440 for PyPI.
 import type { Registry } from '../../workflows/types';
-import { compareGemVersions, parseGemVersion } from './gem';
 import { comparePep440, parsePep440 } from './pep440';
+import { compareGemVersions, parseGemVersion } from './rubygems';
 import { compareSemver, parseSemver } from './semver';
 
 export interface VersionOrder<V> {

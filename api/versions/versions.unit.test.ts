@@ -1,4 +1,4 @@
-import { compareGemVersions, parseGemVersion } from './gem';
+import { compareGemVersions, parseGemVersion } from './rubygems';
 import { comparePep440, parsePep440 } from './pep440';
 import { compareSemver, parseSemver } from './semver';
 import { versionsBetween } from './index';
