@@ -87,19 +87,32 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     // Most of the log, a transaction per batch, while appends and the live projections carry on.
     while (await inTransaction(() => replayBatch('defer', false))) onProgress({ phase: 'replay', replayed, total });
 
-    const finish = async (step: string, sql: string) => {
-      onProgress({ phase: 'finish', replayed, total, step });
-      await client.query(sql);
-    };
-    // The entries of each package's changelog, once; the trigger computes their search documents as it does live.
-    for (const trigger of extras.triggers) await finish('triggers', trigger);
-    await finish(
-      'changelog entries and their search documents',
-      insertEntriesSql(`SELECT registry, name, changelog_blob FROM ${SCRATCH}.packages WHERE changelog_blob IS NOT NULL`),
-    );
-    for (const index of extras.indexes) await finish(`index ${/INDEX (\S+)/.exec(index)?.[1] ?? ''}`, index);
-    for (const foreignKey of extras.foreignKeys) await finish('foreign keys', foreignKey);
-    for (const table of PROJECTION_TABLES) await finish('statistics', `ANALYZE ${SCRATCH}.${table}`);
+    // Two connections share the finishing work (Postgres runs each statement on one core): each package's
+    // changelog entries (the trigger computes their search documents as it does live) by halves of the packages,
+    // then the indexes, a table's indexes on one connection.
+    const helper = await pool.connect();
+    try {
+      await helper.query(`SET search_path TO ${SCRATCH}, public`);
+      const both = async (step: string, jobs: [string[], string[]]) => {
+        onProgress({ phase: 'finish', replayed, total, step });
+        await Promise.all([client, helper].map(async (c, i) => {
+          for (const sql of jobs[i]!) await c.query(sql);
+        }));
+      };
+      await both('triggers', [extras.triggers, []]);
+      const entriesOf = (half: number) =>
+        insertEntriesSql(`SELECT registry, name, changelog_blob FROM ${SCRATCH}.packages WHERE changelog_blob IS NOT NULL AND hashtext(name) & 1 = ${half}`);
+      await both('changelog entries and their search documents', [[entriesOf(0)], [entriesOf(1)]]);
+      const onPackages = extras.indexes.filter((sql) => sql.includes(` ON ${SCRATCH}.packages `));
+      await both('indexes', [onPackages, extras.indexes.filter((sql) => !onPackages.includes(sql))]);
+      await both('foreign keys and statistics', [
+        [...extras.foreignKeys, `ANALYZE ${SCRATCH}.packages`],
+        [`ANALYZE ${SCRATCH}.releases`, `ANALYZE ${SCRATCH}.crawls`],
+      ]);
+    } finally {
+      await helper.query('RESET search_path').catch(() => undefined);
+      helper.release();
+    }
 
     // What was appended meanwhile, now projected as the live path does (entries replaced batch by batch).
     while (await inTransaction(() => replayBatch('replace', false))) onProgress({ phase: 'replay', replayed, total });

@@ -60,11 +60,34 @@ export const BATCH_COLUMNS = `
   e.data->'crawl'->>'workflowId', e.data->'crawl'->>'runId', (e.data->'crawl'->>'startedAt')::timestamptz,
   (e.data->>'finishedAt')::timestamptz`;
 
+/** Each package of the batch: its last non-null latest version and summary, its latest crawl end. */
+const TOUCHED = `
+  SELECT registry, name,
+         (array_agg(latest_version ORDER BY ord DESC) FILTER (WHERE latest_version IS NOT NULL))[1] AS latest_version,
+         (array_agg(summary ORDER BY ord DESC) FILTER (WHERE summary IS NOT NULL))[1] AS summary,
+         max(finished_at) AS updated_at
+    FROM ${BATCH_TABLE}
+   GROUP BY registry, name`;
+
+/** The changelog each package of the batch would show, and whether it replaces the shown one whatever its date. */
+const OFFERED_AND_WINNER = `
+  offered AS (
+    SELECT registry, name, ord, version, published_at, changelog,
+           max(ord) FILTER (WHERE published_at IS NULL) OVER (PARTITION BY registry, name) AS last_undated
+      FROM ${BATCH_TABLE}
+     WHERE type = 'ReleaseCrawled' AND changelog IS NOT NULL
+  ), winner AS (
+    SELECT DISTINCT ON (registry, name) *, last_undated IS NOT NULL AS unconditional
+      FROM offered
+     WHERE last_undated IS NULL OR ord >= last_undated
+     ORDER BY registry, name, published_at DESC NULLS LAST, ord DESC
+  )`;
+
 export interface ProjectBatchOptions {
   /**
    * `replace`: a package whose shown changelog changed gets that changelog's entries now (the live path).
-   * `defer`: only packages.changelog_* move; the rebuild writes every package's entries once, at its end
-   * (buildChangelogEntries), instead of once per batch that changes them.
+   * `defer`: only packages.changelog_* move; the rebuild writes every package's entries once, at its end,
+   * instead of once per batch that changes them. Only for tables no other session writes (the rebuild's).
    */
   entries: 'replace' | 'defer';
 }
@@ -87,42 +110,54 @@ export async function projectBatch(client: PoolClient, options: ProjectBatchOpti
        SET outcome = excluded.outcome, finished_at = excluded.finished_at, error = excluded.error, position = excluded.position`,
   );
 
-  await client.query(
-    `INSERT INTO packages (registry, name, latest_version, summary, updated_at)
-     SELECT registry, name,
-            (array_agg(latest_version ORDER BY ord DESC) FILTER (WHERE latest_version IS NOT NULL))[1],
-            (array_agg(summary ORDER BY ord DESC) FILTER (WHERE summary IS NOT NULL))[1],
-            max(finished_at)
-       FROM ${BATCH_TABLE}
-      GROUP BY registry, name
-     ON CONFLICT (registry, name) DO UPDATE
-       SET latest_version = coalesce(excluded.latest_version, packages.latest_version),
-           summary = coalesce(excluded.summary, packages.summary),
-           updated_at = greatest(packages.updated_at, excluded.updated_at)`,
-  );
-
-  const shown = await client.query<{ registry: string; name: string; changelog_blob: string }>(
-    `WITH offered AS (
-       SELECT registry, name, ord, version, published_at, changelog,
-              max(ord) FILTER (WHERE published_at IS NULL) OVER (PARTITION BY registry, name) AS last_undated
-         FROM ${BATCH_TABLE}
-        WHERE type = 'ReleaseCrawled' AND changelog IS NOT NULL
-     ), winner AS (
-       SELECT DISTINCT ON (registry, name) *, last_undated IS NOT NULL AS unconditional
-         FROM offered
-        WHERE last_undated IS NULL OR ord >= last_undated
-        ORDER BY registry, name, published_at DESC NULLS LAST, ord DESC
-     )
-     UPDATE packages p
-        SET changelog_version = w.version, changelog_published_at = w.published_at, changelog_file = w.changelog->>'fileName',
-            changelog_source_url = w.changelog->>'sourceUrl', changelog_format = w.changelog->>'format',
-            changelog_blob = w.changelog->>'parsedSha256'
-       FROM winner w
-      WHERE p.registry = w.registry AND p.name = w.name
-        AND (w.unconditional OR p.changelog_published_at IS NULL OR p.changelog_published_at <= w.published_at)
-     RETURNING p.registry, p.name, p.changelog_blob`,
-  );
-  if (options.entries === 'replace' && shown.rows.length > 0) await replaceEntries(client, shown.rows);
+  if (options.entries === 'defer') {
+    // The rebuild's tables are written by this session alone, so the changelog each package shows can be decided
+    // against the row as this statement reads it, and every package row written once per batch.
+    await client.query(
+      `WITH ${OFFERED_AND_WINNER}, touched AS (${TOUCHED})
+       INSERT INTO packages (registry, name, latest_version, summary, updated_at, changelog_version, changelog_published_at,
+                             changelog_file, changelog_source_url, changelog_format, changelog_blob)
+       SELECT t.registry, t.name, t.latest_version, t.summary, t.updated_at,
+              CASE WHEN a.shown THEN w.version ELSE p.changelog_version END,
+              CASE WHEN a.shown THEN w.published_at ELSE p.changelog_published_at END,
+              CASE WHEN a.shown THEN w.changelog->>'fileName' ELSE p.changelog_file END,
+              CASE WHEN a.shown THEN w.changelog->>'sourceUrl' ELSE p.changelog_source_url END,
+              CASE WHEN a.shown THEN w.changelog->>'format' ELSE p.changelog_format END,
+              CASE WHEN a.shown THEN w.changelog->>'parsedSha256' ELSE p.changelog_blob END
+         FROM touched t
+         LEFT JOIN winner w ON (w.registry, w.name) = (t.registry, t.name)
+         LEFT JOIN packages p ON (p.registry, p.name) = (t.registry, t.name),
+         LATERAL (SELECT w.registry IS NOT NULL AND (w.unconditional OR p.changelog_published_at IS NULL OR p.changelog_published_at <= w.published_at) AS shown) a
+       ON CONFLICT (registry, name) DO UPDATE
+         SET latest_version = coalesce(excluded.latest_version, packages.latest_version),
+             summary = coalesce(excluded.summary, packages.summary),
+             updated_at = greatest(packages.updated_at, excluded.updated_at),
+             changelog_version = excluded.changelog_version, changelog_published_at = excluded.changelog_published_at,
+             changelog_file = excluded.changelog_file, changelog_source_url = excluded.changelog_source_url,
+             changelog_format = excluded.changelog_format, changelog_blob = excluded.changelog_blob`,
+    );
+  } else {
+    await client.query(
+      `INSERT INTO packages (registry, name, latest_version, summary, updated_at) ${TOUCHED}
+       ON CONFLICT (registry, name) DO UPDATE
+         SET latest_version = coalesce(excluded.latest_version, packages.latest_version),
+             summary = coalesce(excluded.summary, packages.summary),
+             updated_at = greatest(packages.updated_at, excluded.updated_at)`,
+    );
+    // Another transaction may change the package meanwhile: the condition is checked on the row as it is locked.
+    const shown = await client.query<{ registry: string; name: string; changelog_blob: string }>(
+      `WITH ${OFFERED_AND_WINNER}
+       UPDATE packages p
+          SET changelog_version = w.version, changelog_published_at = w.published_at, changelog_file = w.changelog->>'fileName',
+              changelog_source_url = w.changelog->>'sourceUrl', changelog_format = w.changelog->>'format',
+              changelog_blob = w.changelog->>'parsedSha256'
+         FROM winner w
+        WHERE p.registry = w.registry AND p.name = w.name
+          AND (w.unconditional OR p.changelog_published_at IS NULL OR p.changelog_published_at <= w.published_at)
+       RETURNING p.registry, p.name, p.changelog_blob`,
+    );
+    if (shown.rows.length > 0) await replaceEntries(client, shown.rows);
+  }
 
   await client.query(
     `INSERT INTO releases (registry, name, version, outcome, published_at, crawled_at, workflow_id, changelog_file, parsed_blob, reason)
