@@ -9,6 +9,7 @@ import { createLoaders } from './loaders';
 import { useGraphQLMetrics } from './metrics';
 import { useLimits } from './plugins/limits';
 import { useSearchResponseCache } from './plugins/responseCache';
+import { useSharedSubscriptionResults } from './plugins/sharedSubscriptionResults';
 import { crawlMutation } from './resolvers/crawl';
 import { crawlsQuery, packageCrawls } from './resolvers/crawls';
 import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './resolvers/package';
@@ -67,6 +68,7 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
     context: (initial) => ({ ...shared, loaders: createLoaders(shared.pool), searchPackages, authorization: authorizationOf(initial) }),
     plugins: [
       useGraphQLMetrics(shared.metrics),
+      useSharedSubscriptionResults(),
       ...(options.plugins ? options.plugins(guardsAndCache) : guardsAndCache),
     ],
     // Yoga's GraphiQL loads its code from a CDN, which the security policy (rightly) refuses.

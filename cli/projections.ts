@@ -15,12 +15,20 @@ export async function run(args: string[]): Promise<number> {
   const started = Date.now();
   try {
     let swapping = false;
+    let step: string | undefined;
     const { replayed } = await rebuildProjections(pool, {
-      onProgress: ({ phase, replayed, total }) => {
-        if (phase === 'replay') {
+      onProgress: ({ phase, replayed, total, step: next }) => {
+        if (phase === 'replay' && step === undefined) {
           if (!bar.getTotal()) bar.start(Math.max(total, replayed), 0);
           bar.setTotal(Math.max(total, replayed));
           bar.update(replayed);
+        } else if (phase === 'finish' && next !== step) {
+          if (step === undefined) {
+            bar.stop();
+            console.log(`replayed ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          }
+          step = next;
+          console.log(`${next}…`);
         } else if (phase === 'swap' && !swapping) {
           swapping = true;
           bar.stop();

@@ -16,6 +16,8 @@ export interface GenerateOptions {
   githubWebUrl: string;
   /** The first release's date in changelogs; later ones follow minutes to hours apart. */
   startDate?: string;
+  /** The share of releases that are a new package's first (default 0.35). */
+  newPackageShare?: number;
 }
 
 export interface ScenarioRelease {
@@ -89,7 +91,10 @@ function day(date: Date): string {
 export function* scenarioReleases(options: GenerateOptions): Generator<ScenarioRelease> {
   const random = new Random(options.seed ?? 1);
   const registries = options.registries ?? ['npm', 'rubygems', 'pypi'];
-  const packages: PackageState[] = [];
+  // Each registry's packages, in the order they appeared (a list per registry, so picking one stays cheap at
+  // hundreds of thousands of packages).
+  const packagesOf = new Map<Registry, PackageState[]>(registries.map((r) => [r, []]));
+  const newPackageShare = options.newPackageShare ?? 0.35;
   const names = new Set<string>();
   const monorepos = new Map<string, string>();
   let clock = Date.parse(options.startDate ?? '2026-01-05T09:00:00Z');
@@ -137,15 +142,15 @@ export function* scenarioReleases(options: GenerateOptions): Generator<ScenarioR
       past += random.int(5, 40) * 86_400_000;
       state.version = bump(random, state.version, new Date(past));
     }
-    packages.push(state);
+    packagesOf.get(registry)!.push(state);
     return state;
   }
 
   for (;;) {
     clock += random.int(17, 180) * 60_000;
     const registry = random.pick(registries);
-    const known = packages.filter((p) => p.registry === registry);
-    const fresh = known.length < 5 || random.chance(0.35);
+    const known = packagesOf.get(registry)!;
+    const fresh = known.length < 5 || random.chance(newPackageShare);
     const pkg = fresh ? newPackage(registry) : random.pick(known);
     if (!fresh) pkg.version = bump(random, pkg.version, new Date(clock));
     const version = formatVersion(registry, pkg.version);

@@ -69,7 +69,7 @@ class LiveQueue {
 }
 
 export function readAndFollow(follower: LogFollower, pool: Pool, options: ReadAndFollowOptions): AsyncIterableIterator<StoredEvent> {
-  const { filter = {}, bufferSize = 1_000, pageSize = 500 } = options;
+  const { filter = {}, bufferSize = 1_000, pageSize = 2_000 } = options;
   let current: LiveQueue | null = null;
   let done = false;
 
@@ -85,14 +85,20 @@ export function readAndFollow(follower: LogFollower, pool: Pool, options: ReadAn
       try {
         const head = subscription.position;
         if (last === null) last = head;
-        // Everything up to `head` has already been handed out live: it comes from the table.
-        while (!done && compareLogPositions(last, head) < 0) {
-          const page = await readLogBatch(pool, { after: last, upTo: head, limit: pageSize, filter });
+        // Everything up to `head` has already been handed out live: it comes from the table, the next page read
+        // while this one is handed out, so a long catch-up goes at the speed of the slower of the two.
+        let next = compareLogPositions(last, head) < 0 ? readLogBatch(pool, { after: last, upTo: head, limit: pageSize, filter }) : null;
+        while (!done && next) {
+          const page = await next;
+          const end = page.length < pageSize ? null : logPositionOf(page[page.length - 1]!);
+          next = end ? readLogBatch(pool, { after: end, upTo: head, limit: pageSize, filter }) : null;
+          next?.catch(() => undefined); // awaited on the next turn; an error surfaces there
           for (const event of page) {
+            if (done) break;
             yield event;
             last = logPositionOf(event);
           }
-          if (page.length < pageSize) last = head;
+          if (!end) last = head;
         }
         for (;;) {
           const event = await queue.shift();

@@ -1,0 +1,413 @@
+// `npm run bench:read-side`: the event store and read side on the large data set (seeded first if absent).
+//   npm run bench:read-side -- [--packages 300000] [--releases 1000000] [--seed 1] [--database changelogs_large]
+//                              [--concurrency 64] [--requests 6000] [--open-seconds 20] [--subscribers 10000]
+//                              [--events 20] [--skip rebuild,search,stream,catch-up]
+// 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
+// 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
+//    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
+//    throughput just measured, their latency counted from when each was due (so a stall shows in it).
+// 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
+//    appended one by one; publish-to-delivery latency and how many were delivered.
+// 4. catch-up: one subscriber asking for the whole log from its start, through graphql-ws, against reading the
+//    log in pages straight from Postgres (the log-read speed).
+// Ends with one JSON line of the headline figures. The API processes and Postgres share the machine with this load
+// generator: figures are for the whole machine.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import { Client, type Pool } from 'pg';
+import WebSocket from 'ws';
+import { appendAndProject } from '../../eventStore/appendAndProject';
+import { encodeLogCursor, LOG_START } from '../../eventStore/logPosition';
+import { logPositionOf, readLogBatch, readLogHead } from '../../eventStore/readLogBatch';
+import { rebuildProjections } from '../../eventStore/rebuildProjections';
+import { startApi } from '../../api/server';
+import { loadConfig } from '../../infra/config';
+import { openDatabase } from '../../infra/db';
+import { Random } from '../../demo/random';
+import { databaseUrlFor, printSizeReport, SEED_DEFAULTS, seedLarge, seedOptionsFrom, sizeReport } from './seedLarge';
+
+const { values: args } = parseArgs({
+  options: {
+    packages: { type: 'string', default: SEED_DEFAULTS.packages },
+    releases: { type: 'string', default: SEED_DEFAULTS.releases },
+    seed: { type: 'string', default: SEED_DEFAULTS.seed },
+    database: { type: 'string', default: SEED_DEFAULTS.database },
+    concurrency: { type: 'string', default: '64' },
+    requests: { type: 'string', default: '6000' },
+    'open-seconds': { type: 'string', default: '20' },
+    subscribers: { type: 'string', default: '10000' },
+    events: { type: 'string', default: '20' },
+    skip: { type: 'string', default: '' },
+    /** Write a CPU profile of each API process into this directory. */
+    'profile-dir': { type: 'string' },
+    /** Internal: run an API server on this database and print its URL. */
+    serve: { type: 'string' },
+  },
+});
+const CONCURRENCY = Number(args.concurrency);
+const REQUESTS = Number(args.requests);
+const OPEN_SECONDS = Number(args['open-seconds']);
+const SUBSCRIBERS = Number(args.subscribers);
+const EVENTS = Number(args.events);
+const SKIP = new Set(args.skip.split(',').filter(Boolean));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+function summary(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const f = (n: number) => n.toFixed(1);
+  return `p50 ${f(percentile(sorted, 50))} ms, p99 ${f(percentile(sorted, 99))} ms, max ${f(sorted.at(-1) ?? NaN)} ms`;
+}
+
+const p99 = (latencies: number[]) => percentile([...latencies].sort((a, b) => a - b), 99);
+
+/** Child mode: the API on the database, as `changelogs api` runs it. */
+async function serve(databaseUrl: string): Promise<void> {
+  const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench' });
+  const pool = await openDatabase(config.databaseUrl);
+  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
+  console.log(`listening ${api.url}`);
+  process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; NaN where that cannot be read. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function startServerProcess(databaseUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const profile = args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', 'tsx/cjs', __filename, '--serve', databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the API process exited (${code})`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs `total` calls, `concurrency` at a time; each call's latency in ms and the wall time. */
+async function closedLoop(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<{ latencies: number[]; perSecond: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await call(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies, perSecond: total / ((performance.now() - started) / 1000) };
+}
+
+/** Starts a call every 1/rate s for `seconds`, whatever is still running; latency from when each was due. */
+async function openLoop(rate: number, seconds: number, call: (i: number) => Promise<void>): Promise<{ latencies: number[]; errors: number }> {
+  const total = Math.max(1, Math.round(rate * seconds));
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    running.push(
+      call(i).then(
+        () => void latencies.push(performance.now() - due),
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(running);
+  return { latencies, errors };
+}
+
+function poster(url: string, sockets: number): { post(body: string): Promise<{ errors?: unknown }>; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const target = new URL(url);
+  return {
+    post: (body) =>
+      new Promise((resolve, reject) => {
+        const request = http.request(
+          { agent, host: '127.0.0.1', port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => {
+              try {
+                resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { errors?: unknown });
+              } catch (err) {
+                reject(err as Error);
+              }
+            });
+            response.on('error', reject);
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+interface SearchRequest {
+  q: string;
+  r: string | null;
+  first: number;
+}
+
+/**
+ * Searches people make, drawn from the data set (reproducibly): whole names, name prefixes, a word of a name, words
+ * of summaries, changelog words, two words together, misspelt names; a quarter each without a registry and with
+ * each registry; pages of 10 to 30. Almost no two are alike, so the response cache does not answer them.
+ */
+async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[]> {
+  const { rows } = await pool.query<{ registry: string; name: string; summary: string | null }>(
+    `SELECT registry, name, summary FROM packages ORDER BY md5(registry || name) LIMIT 5000`,
+  );
+  const random = new Random(42);
+  const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2);
+  const changelogWords = ['timeout', 'windows path', 'memory leak', 'pagination', 'typescript definitions', 'reconnect', 'tokenizer', 'abortsignal', 'bundle size', 'hooks'];
+  const requests: SearchRequest[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = rows[random.int(0, rows.length - 1)]!;
+    const nameWords = words(p.name);
+    const summaryWords = words(p.summary ?? '');
+    const kind = random.weighted({ exact: 15, prefix: 20, nameWord: 20, summary: 15, twoWords: 15, changelog: 8, typo: 7 });
+    let q: string;
+    if (kind === 'exact') q = p.name;
+    else if (kind === 'prefix') q = p.name.slice(0, random.int(3, Math.max(3, p.name.length - 1)));
+    else if (kind === 'nameWord') q = random.pick(nameWords.length ? nameWords : [p.name]);
+    else if (kind === 'summary') q = random.pick(summaryWords.length ? summaryWords : [p.name]);
+    else if (kind === 'twoWords') q = `${random.pick(nameWords.length ? nameWords : [p.name])} ${random.pick(summaryWords.length ? summaryWords : ['library'])}`;
+    else if (kind === 'changelog') q = random.pick(changelogWords);
+    else {
+      const at = random.int(1, p.name.length - 1);
+      q = p.name.slice(0, at) + p.name.slice(at + 1);
+    }
+    requests.push({ q, r: random.pick([null, 'NPM', 'RUBYGEMS', 'PYPI']), first: random.int(10, 30) });
+  }
+  return requests;
+}
+
+async function benchSearch(pool: Pool, url: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
+  const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
+  const client = poster(url, CONCURRENCY);
+  const check = (json: { errors?: unknown }) => {
+    if (json.errors) throw new Error(JSON.stringify(json.errors));
+  };
+  const trivial = async () => check(await client.post('{"query":"{ __typename }"}'));
+  const requests = await variedSearches(pool, 3 * REQUESTS + 20_000);
+  let nextRequest = 0;
+  const search = async () => {
+    const { q, r, first } = requests[nextRequest++ % requests.length]!;
+    check(await client.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
+  };
+  console.log(`varied searches, e.g. ${requests.slice(0, 8).map((r) => JSON.stringify(r.q)).join(', ')}`);
+  await closedLoop(500, CONCURRENCY, trivial); // warm-up: connections, JIT, caches
+  await closedLoop(500, CONCURRENCY, search);
+  const floor = await closedLoop(REQUESTS, CONCURRENCY, trivial);
+  console.log(`{ __typename }, ${CONCURRENCY} at once: ${floor.perSecond.toFixed(0)}/s, ${summary(floor.latencies)}`);
+  const varied = await closedLoop(REQUESTS, CONCURRENCY, search);
+  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}`);
+  const ratio = varied.perSecond / floor.perSecond;
+  console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
+  const rate = varied.perSecond / 2;
+  const open = await openLoop(rate, OPEN_SECONDS, search);
+  console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
+  client.close();
+  return { floor: floor.perSecond, varied: varied.perSecond, ratio, p99Ms: p99(open.latencies) };
+}
+
+const STREAM = 'subscription ($after: String) { crawls(after: $after) { cursor name version outcome at } }';
+
+async function benchSubscribers(pool: Pool, servers: { url: string; pid: number }[]): Promise<{ p99Ms: number; delivered: number; expected: number }> {
+  const urls = servers.map((s) => s.url);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let received = 0;
+  let connected = 0;
+  const clients: ReturnType<typeof createClient>[] = [];
+  const started = performance.now();
+  // Connect in waves, as a reconnect storm would not: the figure is delivery, not handshakes.
+  for (let i = 0; i < SUBSCRIBERS; i++) {
+    const client = createClient({ url: urls[i % urls.length]!.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, on: { connected: () => void connected++ } });
+    clients.push(client);
+    client.subscribe<{ crawls: { version: string } }>(
+      { query: STREAM },
+      {
+        next: ({ data }) => {
+          const at = sentAt.get(data!.crawls.version);
+          if (at !== undefined) {
+            latencies.push(performance.now() - at);
+            received++;
+          }
+        },
+        error: (err) => console.error('subscriber error', err),
+        complete: () => undefined,
+      },
+    );
+    if (i % 500 === 499) while (connected < i - 250) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  while (connected < SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+  console.log(`${SUBSCRIBERS} subscribers connected over ${urls.length} API processes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await new Promise((resolve) => setTimeout(resolve, 2_000)); // every subscription registered with its process's follower
+  const cpuBefore = servers.map((s) => cpuSeconds(s.pid));
+  for (let i = 0; i < EVENTS; i++) {
+    const version = `9.0.${i}`;
+    const now = new Date().toISOString();
+    sentAt.set(version, performance.now());
+    await appendAndProject(pool, `npm:bench-stream@${version}`, [
+      {
+        eventId: `npm:bench-stream@${version}/crawled/${Date.now()}`,
+        type: 'ReleaseCrawled',
+        data: {
+          registry: 'npm', name: 'bench-stream', version, outcome: 'not_found', publishedAt: null, latestVersion: version, summary: null, changelog: null, reason: null,
+          crawl: { workflowId: `crawl:npm:bench-stream@${version}`, runId: `bench-${Date.now()}`, startedAt: now }, finishedAt: now,
+        },
+      },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  const expected = SUBSCRIBERS * EVENTS;
+  for (let waited = 0; received < expected && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  const cpu = servers.reduce((sum, s, i) => sum + cpuSeconds(s.pid) - cpuBefore[i]!, 0);
+  console.log(`stream: append → received by each of ${SUBSCRIBERS} subscribers, ${EVENTS} events 1 s apart: ${received}/${expected} delivered, ${summary(latencies)}; API processes' CPU ${((cpu * 1e6) / Math.max(1, received)).toFixed(0)} µs a delivery`);
+  await Promise.all(clients.map((c) => c.dispose()));
+  return { p99Ms: p99(latencies), delivered: received, expected };
+}
+
+async function benchCatchUp(pool: Pool, url: string): Promise<{ perSecond: number; readPerSecond: number }> {
+  const head = await readLogHead(pool);
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE (transaction_id, position) <= ($1::xid8, $2::bigint)`, [head.transactionId, head.position]);
+  const total = Number(rows[0]!.n);
+
+  // The log-read speed: pages straight from the table, as a subscriber's catch-up reads them.
+  let t0 = performance.now();
+  let read = 0;
+  for (let after = LOG_START; ; ) {
+    const page = await readLogBatch(pool, { after, upTo: head, limit: 5_000 });
+    read += page.length;
+    if (page.length < 5_000) break;
+    after = logPositionOf(page.at(-1)!);
+  }
+  const readPerSecond = read / ((performance.now() - t0) / 1000);
+  console.log(`log read: ${read} events in pages of 5,000 straight from Postgres: ${readPerSecond.toFixed(0)} events/s`);
+
+  // One subscriber asking for everything from the log's start, through graphql-ws.
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  let received = 0;
+  t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const unsubscribe = client.subscribe(
+      { query: STREAM, variables: { after: encodeLogCursor(LOG_START) } },
+      {
+        next: () => {
+          if (++received === total) {
+            unsubscribe();
+            resolve();
+          }
+        },
+        error: reject,
+        complete: () => resolve(),
+      },
+    );
+  });
+  const perSecond = received / ((performance.now() - t0) / 1000);
+  console.log(`catch-up: one graphql-ws subscriber from the log's start, ${received} events: ${perSecond.toFixed(0)} events/s`);
+  await client.dispose();
+  return { perSecond, readPerSecond };
+}
+
+async function main(): Promise<void> {
+  if (args.serve) return serve(args.serve);
+  const options = seedOptionsFrom({ ...args, fresh: false });
+  const { rows: version } = await (async () => {
+    const admin = new Client({ connectionString: databaseUrlFor('postgres') });
+    await admin.connect();
+    try {
+      return await admin.query<{ server_version: string }>('SHOW server_version');
+    } finally {
+      await admin.end();
+    }
+  })();
+  console.log(`# read-side benchmark — ${new Date().toISOString()}`);
+  console.log(`command: npm run bench:read-side -- ${process.argv.slice(2).join(' ')}`.trim());
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}, Postgres ${version[0]!.server_version}`);
+  const pool = await seedLarge(options);
+  const result = { rebuildEventsPerSecond: NaN, searchFloorRatio: NaN, searchP99Ms: NaN, subscribersP99Ms: NaN, catchUpEventsPerSecond: NaN };
+  try {
+    printSizeReport(await sizeReport(pool));
+    if (!SKIP.has('rebuild')) {
+      const started = performance.now();
+      let finishing = 0;
+      const { replayed } = await rebuildProjections(pool, {
+        onProgress: ({ phase, replayed, total }) => {
+          if (phase === 'finish' && !finishing) finishing = performance.now();
+          if (phase === 'replay' && replayed % 100_000 < 5_000) process.stderr.write(`\rrebuild: ${replayed}/${total} events`);
+        },
+      });
+      const seconds = (performance.now() - started) / 1000;
+      result.rebuildEventsPerSecond = replayed / seconds;
+      console.log(`\nrebuild: ${replayed} events in ${seconds.toFixed(1)} s (replay ${((finishing - started) / 1000).toFixed(1)} s, entries, documents, indexes and swap ${((performance.now() - finishing) / 1000).toFixed(1)} s): ${result.rebuildEventsPerSecond.toFixed(0)} events/s`);
+      await pool.query('VACUUM ANALYZE');
+    }
+    const servers = await Promise.all([startServerProcess(databaseUrlFor(options.database)), startServerProcess(databaseUrlFor(options.database))]);
+    try {
+      if (!SKIP.has('search')) {
+        const search = await benchSearch(pool, servers[0]!.url);
+        result.searchFloorRatio = search.ratio;
+        result.searchP99Ms = search.p99Ms;
+      }
+      if (!SKIP.has('catch-up')) result.catchUpEventsPerSecond = (await benchCatchUp(pool, servers[0]!.url)).perSecond;
+      if (!SKIP.has('stream')) result.subscribersP99Ms = (await benchSubscribers(pool, servers)).p99Ms;
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  } finally {
+    await pool.end();
+  }
+  const round = (n: number, digits: number) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
+  console.log(
+    JSON.stringify({
+      rebuildEventsPerSecond: round(result.rebuildEventsPerSecond, 0),
+      searchFloorRatio: round(result.searchFloorRatio, 2),
+      searchP99Ms: round(result.searchP99Ms, 1),
+      subscribersP99Ms: round(result.subscribersP99Ms, 1),
+      catchUpEventsPerSecond: round(result.catchUpEventsPerSecond, 0),
+    }),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
