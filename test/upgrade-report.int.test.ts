@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { parseLockfile } from '../upgrade/lockfiles';
+import { seriousAxeViolations } from './support/axe';
 import { requireEnv } from './support/env';
 import { startStack, type TestStack } from './support/stack';
 import { CRAWLS_SUBSCRIPTION, subscribe } from './support/subscriptions';
@@ -314,6 +315,7 @@ test('the /upgrade page: a dropped-in lockfile, crawled on demand, fills in as t
     // The breaking one is open, its entry marked.
     expect(await page.locator('.dependency[open] .entry.breaking > h3').allTextContents()).toEqual([expect.stringMatching(/^2\.0\.0 \(.*\)breaking$/)]);
     expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     if (SCREENSHOTS) {
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       await page.setViewportSize({ width: 1100, height: 900 });

@@ -8,6 +8,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parseAtomFeed } from 'feedsmith';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { recordRelease } from './support/releases';
+import { seriousAxeViolations } from './support/axe';
 import { requireEnv } from './support/env';
 import { startStack, type TestStack } from './support/stack';
 import { waitFor } from './support/waitFor';
@@ -45,14 +46,12 @@ const PKG = '@reader/stream-kit';
 let stack: TestStack;
 let browser: Browser;
 let base: string;
-let axeSource: string;
 /** The crawl of PKG 2.1.0 made at the start. */
 let firstCrawl: { workflowId: string; runId: string };
 
 beforeAll(async () => {
   stack = await startStack({ env: { API_TOKEN: TOKEN, TEMPORAL_UI_URL: TEMPORAL_UI } });
   base = stack.api.url.replace(/\/graphql$/, '');
-  axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -95,16 +94,6 @@ async function newPage(context?: BrowserContext): Promise<Page> {
 }
 
 const read = <T>(page: Page, name: string) => page.evaluate((key) => (window as unknown as Record<string, T>)[key]!, name);
-
-/** axe-core's violations of serious or critical impact on the page as it is now. */
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource); // through the DevTools protocol, which the page's policy does not govern
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 test('a package page opened by its URL: summary, changelog with anchors, the back button, crawls linked to the Temporal UI', async () => {
   const { workflowId, runId } = firstCrawl;
