@@ -3,6 +3,7 @@
 // cost a handful of round trips instead of a dozen each. Same rules as appendToStream and appendAndProject:
 // idempotent by event id, gap-free stream positions, readers never see events without their projections.
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../infra/db/transaction';
 import type { NewEvent } from './events';
 import { BATCH_COLUMNS, BATCH_TABLE, prepareBatchTable, projectBatch } from './projections/projectBatch';
 
@@ -58,17 +59,9 @@ export async function appendToStreams(client: PoolClient, appends: StreamAppend[
 
 /** Appends the events of many streams and projects them, in one transaction. Returns how many were stored. */
 export async function appendAndProjectBatch(pool: Pool, appends: StreamAppend[]): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const stored = await appendToStreams(client, appends);
     if (stored > 0) await projectBatch(client, { entries: 'replace' });
-    await client.query('COMMIT');
     return stored;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
