@@ -43,6 +43,7 @@ interface TableExtras {
 export async function rebuildProjections(pool: Pool, options: RebuildOptions = {}): Promise<{ replayed: number }> {
   const { batchSize = 5_000, onProgress = () => undefined } = options;
   const client = await pool.connect();
+  let helper: PoolClient | undefined;
   let swapped = false;
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [REBUILD_LOCK]);
@@ -52,70 +53,84 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     await createScratchTables(client, extras);
     const total = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n);
     let replayed = 0;
-    let checkpoint: LogPosition = LOG_START;
-    /** Projects the next batch into the scratch tables; false when there was none. */
-    const replayBatch = async (entries: 'defer' | 'replace', beyondOpenTransactions: boolean): Promise<boolean> => {
-      await prepareBatchTable(client);
-      const { rows: [last] } = await client.query<{ n: string; transaction_id: string; position: string }>(
+
+    // Postgres runs each statement on one core, so two connections share the work, each with half of the packages
+    // (by a hash of the name) from the start of the log to its end: every row of every read model belongs to one
+    // package, so the halves never touch the same row, and each half is folded in log order as the live path does.
+    const halves: Half[] = [0, 1].map((half) => ({ half, checkpoint: LOG_START }));
+    /** Projects the next batch of a half into the tables `search_path` finds; false when there was none. */
+    const replayBatch = async (c: PoolClient, h: Half, entries: 'defer' | 'replace', beyondOpenTransactions: boolean): Promise<boolean> => {
+      await prepareBatchTable(c);
+      // The batch table holds one batch at a time (the swap's batches share one transaction, which does not empty it).
+      await c.query(`DELETE FROM ${BATCH_TABLE}`);
+      // The checkpoint is the batch's last event in log order: ordered by the xid8 and bigint columns themselves
+      // (ordering by their text, as an output column of the same name would, puts transaction 999 after 1001).
+      const { rows: [last] } = await c.query<{ n: string; last_transaction_id: string; last_position: string }>(
         `WITH next AS (
            SELECT * FROM events
             WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
               AND ($4 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
+              AND hashtext(data->>'name') & 1 = $5
             ORDER BY transaction_id, position
             LIMIT $3
          ), batched AS (
            INSERT INTO ${BATCH_TABLE} SELECT ${BATCH_COLUMNS} FROM next e RETURNING transaction_id, position
          )
-         SELECT count(*) OVER ()::text AS n, transaction_id::text, position::text
-           FROM batched ORDER BY transaction_id DESC, position DESC LIMIT 1`,
-        [checkpoint.transactionId, checkpoint.position, batchSize, beyondOpenTransactions],
+         SELECT count(*) OVER ()::text AS n, b.transaction_id::text AS last_transaction_id, b.position::text AS last_position
+           FROM batched b ORDER BY b.transaction_id DESC, b.position DESC LIMIT 1`,
+        [h.checkpoint.transactionId, h.checkpoint.position, batchSize, beyondOpenTransactions, h.half],
       );
       if (!last) return false;
-      await projectBatch(client, { entries });
-      checkpoint = { transactionId: last.transaction_id, position: last.position };
+      await projectBatch(c, { entries });
+      h.checkpoint = { transactionId: last.last_transaction_id, position: last.last_position };
       replayed += Number(last.n);
       return true;
     };
-    const inTransaction = async <T>(work: () => Promise<T>): Promise<T> => {
-      await client.query('BEGIN');
+    const inTransaction = async <T>(c: PoolClient, work: () => Promise<T>): Promise<T> => {
+      await c.query('BEGIN');
       const result = await work();
-      await client.query('COMMIT');
+      await c.query('COMMIT');
       return result;
     };
 
-    await client.query(`SET search_path TO ${SCRATCH}, public`);
+    helper = await pool.connect();
+    const connections = [client, helper];
+    for (const c of connections) await c.query(`SET search_path TO ${SCRATCH}, public`);
     // Most of the log, a transaction per batch, while appends and the live projections carry on.
-    while (await inTransaction(() => replayBatch('defer', false))) onProgress({ phase: 'replay', replayed, total });
+    onProgress({ phase: 'replay', replayed, total });
+    await Promise.all(
+      halves.map(async (h, i) => {
+        const c = connections[i]!;
+        while (await inTransaction(c, () => replayBatch(c, h, 'defer', false))) onProgress({ phase: 'replay', replayed, total });
+      }),
+    );
 
-    // Two connections share the finishing work (Postgres runs each statement on one core): each package's
-    // changelog entries (the trigger computes their search documents as it does live) by halves of the packages,
-    // then the indexes, a table's indexes on one connection.
-    const helper = await pool.connect();
-    try {
-      await helper.query(`SET search_path TO ${SCRATCH}, public`);
-      const both = async (step: string, jobs: [string[], string[]]) => {
-        onProgress({ phase: 'finish', replayed, total, step });
-        await Promise.all([client, helper].map(async (c, i) => {
-          for (const sql of jobs[i]!) await c.query(sql);
-        }));
-      };
-      await both('triggers', [extras.triggers, []]);
-      const entriesOf = (half: number) =>
-        insertEntriesSql(`SELECT registry, name, changelog_blob FROM ${SCRATCH}.packages WHERE changelog_blob IS NOT NULL AND hashtext(name) & 1 = ${half}`);
-      await both('changelog entries and their search documents', [[entriesOf(0)], [entriesOf(1)]]);
-      const onPackages = extras.indexes.filter((sql) => sql.includes(` ON ${SCRATCH}.packages `));
-      await both('indexes', [onPackages, extras.indexes.filter((sql) => !onPackages.includes(sql))]);
-      await both('foreign keys and statistics', [
-        [...extras.foreignKeys, `ANALYZE ${SCRATCH}.packages`],
-        [`ANALYZE ${SCRATCH}.releases`, `ANALYZE ${SCRATCH}.crawls`],
-      ]);
-    } finally {
-      await helper.query('RESET search_path').catch(() => undefined);
-      helper.release();
-    }
+    // The two connections share the finishing work too: each package's changelog entries (the trigger computes
+    // their search documents as it does live) by the same halves, then the indexes, a table's indexes on one
+    // connection. Index builds get more memory than a session's default (GIN builds in far fewer passes).
+    const both = async (step: string, jobs: [string[], string[]]) => {
+      onProgress({ phase: 'finish', replayed, total, step });
+      await Promise.all(connections.map(async (c, i) => {
+        for (const sql of jobs[i]!) await c.query(sql);
+      }));
+    };
+    await both('triggers', [extras.triggers, []]);
+    const entriesOf = (half: number) =>
+      insertEntriesSql(`SELECT registry, name, changelog_blob FROM ${SCRATCH}.packages WHERE changelog_blob IS NOT NULL AND hashtext(name) & 1 = ${half}`);
+    await both('changelog entries and their search documents', [[entriesOf(0)], [entriesOf(1)]]);
+    const onPackages = extras.indexes.filter((sql) => sql.includes(` ON ${SCRATCH}.packages `));
+    const withMemory = (sqls: string[]) => [`SET maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`, ...sqls, 'RESET maintenance_work_mem'];
+    await both('indexes', [withMemory(onPackages), withMemory(extras.indexes.filter((sql) => !onPackages.includes(sql)))]);
+    await both('foreign keys and statistics', [
+      [...extras.foreignKeys, `ANALYZE ${SCRATCH}.packages`],
+      [`ANALYZE ${SCRATCH}.releases`, `ANALYZE ${SCRATCH}.crawls`],
+    ]);
+    await helper.query('RESET search_path');
+    helper.release();
+    helper = undefined;
 
     // What was appended meanwhile, now projected as the live path does (entries replaced batch by batch).
-    while (await inTransaction(() => replayBatch('replace', false))) onProgress({ phase: 'replay', replayed, total });
+    for (const h of halves) while (await inTransaction(client, () => replayBatch(client, h, 'replace', false))) onProgress({ phase: 'replay', replayed, total });
 
     await client.query('BEGIN');
     // The tail, with appends held back: SHARE waits for open appending transactions to commit and blocks new
@@ -123,7 +138,7 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     // held back project themselves into the swapped-in tables once they go ahead.
     await client.query('LOCK TABLE public.events IN SHARE MODE');
     onProgress({ phase: 'swap', replayed, total });
-    while (await replayBatch('replace', true));
+    for (const h of halves) while (await replayBatch(client, h, 'replace', true));
     // Readers wait here only for the renames; the old tables go with their schema.
     await client.query(`LOCK TABLE ${PROJECTION_TABLES.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
     await client.query(`CREATE SCHEMA ${RETIRED}`);
@@ -137,6 +152,11 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     return { replayed };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (helper) {
+      await helper.query('ROLLBACK').catch(() => undefined);
+      await helper.query('RESET ALL').catch(() => undefined);
+      helper.release();
+    }
     throw err;
   } finally {
     await client.query('RESET search_path').catch(() => undefined);
@@ -145,6 +165,15 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     client.release();
   }
 }
+
+/** One of the two halves of the packages the rebuild replays side by side, and how far it has read the log. */
+interface Half {
+  half: number;
+  checkpoint: LogPosition;
+}
+
+/** Memory for building the fresh tables' indexes (a session's default is 64 MB). */
+const INDEX_BUILD_MEMORY = '256MB';
 
 /**
  * The live tables' keys, indexes, foreign keys and triggers as statements on the scratch tables, under the same

@@ -78,12 +78,36 @@ test('the generated log exercises every projection rule', () => {
   expect(outOfOrder).toBeGreaterThan(0);
 });
 
+/**
+ * Uses up transaction ids (one subtransaction each, as cheap as that gets) until the next is `margin` below a power
+ * of ten, so that a log appended next spans ids of two lengths: 9999 < 10000, though '9999' > '10000' as text.
+ */
+async function approachTransactionIdsOfMoreDigits(pool: Pool, margin: number): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>('SELECT pg_current_xact_id()::text AS id');
+  const current = Number(rows[0]!.id);
+  const boundary = 10 ** String(current + margin).length;
+  const burn = boundary - margin - current;
+  await pool.query(
+    `DO $$ BEGIN
+       CREATE TEMP TABLE burnt (n int);
+       FOR i IN 1..${burn} LOOP BEGIN INSERT INTO burnt VALUES (i); EXCEPTION WHEN others THEN NULL; END; END LOOP;
+       DROP TABLE burnt;
+     END $$`,
+  );
+  return boundary;
+}
+
 test('a batch rebuild and batch appends give the read models that projecting event by event gives', async () => {
-  // Event by event, as crawls record their results.
+  // Event by event, as crawls record their results, across transaction ids of more digits (the rebuild once
+  // ordered its checkpoint by their text, and read some batches twice).
+  const boundary = await approachTransactionIdsOfMoreDigits(one, 300);
   for (const crawl of crawls) {
     await storeBlobs(one, crawl.blobs);
     await appendAndProject(one, crawl.append.streamId, crawl.append.events);
   }
+  const { rows: span } = await one.query<{ first: string; last: string }>('SELECT min(transaction_id)::text AS first, max(transaction_id)::text AS last FROM events');
+  expect(Number(span[0]!.first)).toBeLessThan(boundary);
+  expect(Number(span[0]!.last)).toBeGreaterThanOrEqual(boundary);
   const live = await snapshot(one);
   const liveStructure = await structure(one);
   expect(live.packages!.length).toBeGreaterThan(60);
