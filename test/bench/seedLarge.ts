@@ -3,16 +3,20 @@
 //                         [--batch 1000] [--fresh]
 // Crawl results from the simulators' scenario (test/support/generatedLog.ts: changelogs in the formats and sizes
 // the simulators publish, parsed by the crawl's own parsing task) go through the product's append path: blobs stored
-// by hash (storeBlobs), then each batch of results appended and projected in one transaction
-// (appendAndProjectBatch). Generating and parsing the next batch overlaps with Postgres writing the last one.
-// The same options give the same log. A database already seeded with the same options is left as it is (the
-// options are kept in its comment); --fresh drops it first.
+// by hash (storeBlobs), then each batch of results appended in one transaction (appendToStreams). The read models
+// are then made once, by the projection rebuild (`changelogs projections rebuild`), instead of batch by batch: a
+// package's changelog entries and search document are written once, not once for each of its releases (which made
+// seeding a million releases take over an hour). Generating and parsing the next batch overlaps with Postgres
+// writing the last one. The same options give the same log. A database already seeded with the same options is
+// left as it is (the options are kept in its comment); --fresh drops it first.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
-import { appendAndProjectBatch } from '../../eventStore/appendBatch';
+import { appendToStreams } from '../../eventStore/appendBatch';
 import { storeBlobs } from '../../eventStore/blobs';
+import { rebuildProjections } from '../../eventStore/rebuildProjections';
 import { dropDatabase, openDatabase } from '../../infra/db';
+import { inTransaction } from '../../infra/db/transaction';
 import { progressBar } from '../../cli/replay';
 import { type GeneratedCrawl, generatedLog } from '../support/generatedLog';
 
@@ -68,7 +72,7 @@ export async function seedLarge(options: SeedOptions, log: (line: string) => voi
   const write = async (batch: GeneratedCrawl[]) => {
     const blobs = new Map(batch.flatMap((c) => c.blobs).map((b) => [b.sha256, b]));
     await storeBlobs(pool, [...blobs.values()]);
-    events += await appendAndProjectBatch(pool, batch.map((c) => c.append));
+    events += await inTransaction(pool, (client) => appendToStreams(client, batch.map((c) => c.append)));
   };
   try {
     let batch: GeneratedCrawl[] = [];
@@ -90,6 +94,7 @@ export async function seedLarge(options: SeedOptions, log: (line: string) => voi
     bar.stop();
     const seconds = (performance.now() - started) / 1000;
     log(`appended ${events} events (${released} releases) in ${seconds.toFixed(1)} s: ${(events / seconds).toFixed(0)} events/s`);
+    await projectAll(pool, log);
     log('vacuum analyze…');
     await pool.query('VACUUM ANALYZE');
     await pool.query(`COMMENT ON DATABASE "${options.database}" IS '${marker(options).replace(/'/g, "''")}'`);
@@ -98,6 +103,34 @@ export async function seedLarge(options: SeedOptions, log: (line: string) => voi
     bar.stop();
     await writing.catch(() => undefined);
     await pool.end();
+    throw err;
+  }
+}
+
+/** The read models from the whole log, by the projection rebuild, with its progress. */
+async function projectAll(pool: Pool, log: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  const bar = progressBar('projecting', 'events');
+  let step: string | undefined;
+  try {
+    const { replayed } = await rebuildProjections(pool, {
+      onProgress: (p) => {
+        if (p.phase === 'replay' && step === undefined) {
+          step = 'replay';
+          bar.start(p.total, 0);
+        }
+        if (p.phase === 'replay' && step === 'replay') bar.update(Math.min(p.replayed, p.total));
+        if (p.phase === 'finish' && p.step !== step) {
+          if (step === 'replay') bar.stop();
+          step = p.step;
+          log(`  ${step}…`);
+        }
+      },
+    });
+    bar.stop();
+    log(`projected ${replayed} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    bar.stop();
     throw err;
   }
 }
