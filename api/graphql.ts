@@ -15,7 +15,7 @@ import { crawlsQuery, packageCrawls } from './resolvers/crawls';
 import { changelogEntries, crawlPackage, packageChanges, packageQuery } from './resolvers/package';
 import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/replay';
 import { runSearch, searchQuery } from './resolvers/search';
-import { crawlsSubscription } from './resolvers/subscription';
+import { crawlBatchesSubscription, crawlsSubscription } from './resolvers/subscription';
 import { upgradeReportQuery } from './resolvers/upgradeReport';
 import { shareInFlight } from './shareInFlight';
 
@@ -43,7 +43,7 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
     resolvers: {
       Query: { package: packageQuery, search: searchQuery, crawls: crawlsQuery, upgradeReport: upgradeReportQuery },
       Mutation: { crawl: crawlMutation, replayCrawl: replayCrawlMutation, replayFailedCrawls: replayFailedCrawlsMutation },
-      Subscription: { crawls: crawlsSubscription },
+      Subscription: { crawls: crawlsSubscription, crawlBatches: crawlBatchesSubscription },
       Package: { changes: packageChanges, crawls: packageCrawls },
       Changelog: { entries: changelogEntries },
       Crawl: { package: crawlPackage },

@@ -59,6 +59,51 @@ test('a subscriber receives each of 100 crawls once, in log order', async () => 
   expect(received[0]).toMatchObject({ registry: 'NPM', name: 'hundred', outcome: 'NOT_FOUND', workflowId: expect.stringMatching(/^crawl:npm:hundred@1\.0\.\d+$/) });
 });
 
+const CRAWL_BATCHES = `subscription ($name: String, $after: String, $size: Int) {
+  crawlBatches(name: $name, after: $after, size: $size) { cursor events { cursor name version outcome } }
+}`;
+
+test('crawlBatches catches up in pages of at most `size`, then delivers live results, each once, in log order', async () => {
+  const start = await now();
+  // 230 results already in the log, appended together (the catch-up reads them as pages), then 20 live ones.
+  const versions = versionRange(250);
+  for (let i = 0; i < 230; i += 46) await Promise.all(versions.slice(i, i + 46).map((v) => appendAndProject(stack.pool, `npm:batched@${v}`, [crawledEvent('batched', v)])));
+  type Batch = { cursor: string; events: { cursor: string; name: string; version: string; outcome: string }[] };
+  const subscription = subscribe<Batch>(stack.api.url, CRAWL_BATCHES, { name: 'batched', after: start, size: 100 });
+  const count = () => subscription.received.reduce((n, b) => n + b.events.length, 0);
+  for (let waited = 0; count() < 230 && waited < 20_000; waited += 50) await pause(50);
+  const caughtUp = subscription.received.length;
+  // Pages of the table: full pages of 100 but for the last (no page is split into a message per result).
+  expect(subscription.received.map((b) => b.events.length)).toEqual([100, 100, 30]);
+  for (const v of versions.slice(230)) await appendAndProject(stack.pool, `npm:batched@${v}`, [crawledEvent('batched', v)]);
+  for (let waited = 0; count() < 250 && waited < 20_000; waited += 50) await pause(50);
+  await pause(500);
+  await subscription.close();
+
+  expect(subscription.errors).toEqual([]);
+  const events = subscription.received.flatMap((b) => b.events);
+  expect(events.map((e) => e.version)).toEqual(await logOrder('batched'));
+  expect(events).toHaveLength(250);
+  expect(subscription.received.length).toBeGreaterThan(caughtUp);
+  for (const batch of subscription.received) {
+    expect(batch.events.length).toBeGreaterThan(0);
+    expect(batch.cursor).toBe(batch.events.at(-1)!.cursor);
+  }
+  // Resuming after a batch's cursor gives what followed it, and the same events as the single-result stream.
+  const resumed = subscribe(stack.api.url, CRAWLS_SUBSCRIPTION, { name: 'batched', after: subscription.received[0]!.cursor });
+  await resumed.waitFor(150);
+  await resumed.close();
+  expect(resumed.received.map((e) => e.cursor)).toEqual(events.slice(100).map((e) => e.cursor));
+});
+
+test('crawlBatches refuses a size out of range, before reading anything', async () => {
+  for (const size of [0, 5_001]) {
+    const subscription = subscribe(stack.api.url, CRAWL_BATCHES, { size });
+    await expect(subscription.waitFor(1, 10_000)).rejects.toThrow(/size must be between 1 and 5000/);
+    await subscription.close();
+  }
+});
+
 test('a subscriber that reconnects with its last cursor gets the rest exactly once', async () => {
   const first = subscribe(stack.api.url, CRAWLS_SUBSCRIPTION, { name: 'resume', after: await now() });
   await crawlReleases(stack, 'resume', versionRange(60));

@@ -1,47 +1,55 @@
-// Subscription.crawls: crawl results from the log, resumable by cursor.
-import type { StoredEvent } from '../../eventStore/events';
+// Subscription.crawls and Subscription.crawlBatches: crawl results from the log, resumable by cursor. Both read
+// lean rows (eventStore/crawlResults.ts); crawlBatches hands them over as they are read, a page at a time, for a
+// client catching up on a long stretch of the log.
+import { type CrawlResult, crawlResultSource } from '../../eventStore/crawlResults';
 import { decodeLogCursor, encodeLogCursor } from '../../eventStore/logPosition';
-import { readAndFollow } from '../../eventStore/readAndFollow';
-import { logPositionOf } from '../../eventStore/readLogBatch';
+import { oneAtATime, readAndFollowPages } from '../../eventStore/readAndFollow';
 import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { fromEnum, toEnum, validName } from './registry';
 
-const CRAWL_RESULTS = ['ReleaseCrawled', 'CrawlFailed', 'CrawlCancelled'] as const;
+/** The most results a batch holds, and the default. */
+export const MAX_BATCH_SIZE = 5_000;
+const DEFAULT_BATCH_SIZE = 1_000;
 
-function outcomeOf(e: StoredEvent): string {
-  switch (e.type) {
-    case 'ReleaseCrawled':
-      return toEnum(e.data.outcome);
-    case 'CrawlFailed':
-      return 'FAILED';
-    case 'CrawlCancelled':
-      return 'CANCELLED';
-  }
-}
-
-export function toCrawlEvent(e: StoredEvent) {
+export function toCrawlEvent(r: CrawlResult) {
   return {
-    cursor: encodeLogCursor(logPositionOf(e)),
-    registry: toEnum(e.data.registry),
-    name: e.data.name,
-    version: e.data.version,
-    outcome: outcomeOf(e),
-    workflowId: e.data.crawl.workflowId,
-    at: e.recordedAt,
+    cursor: encodeLogCursor(r),
+    registry: toEnum(r.registry),
+    name: r.name,
+    version: r.version,
+    outcome: toEnum(r.outcome),
+    workflowId: r.workflowId,
+    at: r.recordedAt,
   };
 }
 
+interface StreamArgs {
+  registry?: string | null;
+  name?: string | null;
+  after?: string | null;
+}
+
+function followResults(args: StreamArgs, ctx: ApiContext, pageSize?: number) {
+  const after = args.after ? decodeLogCursor(args.after) : null;
+  if (args.after && !after) throw userError('BAD_USER_INPUT', `"${args.after.slice(0, 40)}" is not a stream cursor`);
+  const filter = {
+    ...(args.registry && { registry: fromEnum(args.registry) }),
+    ...(args.name && { name: validName(args.name) }),
+  };
+  return readAndFollowPages(ctx.follower, crawlResultSource(ctx.pool, filter), { after, ...(pageSize && { pageSize }) });
+}
+
 export const crawlsSubscription = {
-  subscribe(_: unknown, args: { registry?: string | null; name?: string | null; after?: string | null }, ctx: ApiContext) {
-    const after = args.after ? decodeLogCursor(args.after) : null;
-    if (args.after && !after) throw userError('BAD_USER_INPUT', `"${args.after.slice(0, 40)}" is not a stream cursor`);
-    const filter = {
-      types: CRAWL_RESULTS,
-      ...(args.registry && { registry: fromEnum(args.registry) }),
-      ...(args.name && { name: validName(args.name) }),
-    };
-    return ctx.liveStreams.track(readAndFollow(ctx.follower, ctx.pool, { after, filter }));
-  },
+  subscribe: (_: unknown, args: StreamArgs, ctx: ApiContext) => ctx.liveStreams.track(oneAtATime(followResults(args, ctx))),
   resolve: toCrawlEvent,
+};
+
+export const crawlBatchesSubscription = {
+  subscribe(_: unknown, args: StreamArgs & { size?: number | null }, ctx: ApiContext) {
+    const size = args.size ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) throw userError('BAD_USER_INPUT', `size must be between 1 and ${MAX_BATCH_SIZE}, not ${size}`);
+    return ctx.liveStreams.track(followResults(args, ctx, size));
+  },
+  resolve: (results: CrawlResult[]) => ({ events: results.map(toCrawlEvent), cursor: encodeLogCursor(results[results.length - 1]!) }),
 };

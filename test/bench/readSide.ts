@@ -1,15 +1,16 @@
 // `npm run bench:read-side`: the event store and read side on the large data set (seeded first if absent).
 //   npm run bench:read-side -- [--packages 300000] [--releases 1000000] [--seed 1] [--database changelogs_large]
 //                              [--concurrency 64] [--requests 6000] [--open-seconds 20] [--subscribers 10000]
-//                              [--events 20] [--skip rebuild,search,stream,catch-up]
+//                              [--events 20] [--single-results 200000] [--skip rebuild,search,stream,catch-up]
 // 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
 //    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
 //    throughput just measured, their latency counted from when each was due (so a stall shows in it).
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
 //    appended one by one; publish-to-delivery latency and how many were delivered.
-// 4. catch-up: one subscriber asking for the whole log from its start, through graphql-ws, against reading the
-//    log in pages straight from Postgres (the log-read speed).
+// 4. catch-up: one subscriber asking for the whole log from its start, through graphql-ws in batches (crawlBatches),
+//    against reading the log in pages straight from Postgres (the log-read speed); and a message per result
+//    (crawls) over the first --single-results events, for comparison.
 // Ends with one JSON line of the headline figures. The API processes and Postgres share the machine with this load
 // generator: figures are for the whole machine.
 import { spawn } from 'node:child_process';
@@ -21,7 +22,8 @@ import { createClient } from 'graphql-ws';
 import { Client, type Pool } from 'pg';
 import WebSocket from 'ws';
 import { appendAndProject } from '../../eventStore/appendAndProject';
-import { encodeLogCursor, LOG_START } from '../../eventStore/logPosition';
+import { readCrawlResults } from '../../eventStore/crawlResults';
+import { encodeLogCursor, LOG_START, type LogPosition } from '../../eventStore/logPosition';
 import { logPositionOf, readLogBatch, readLogHead } from '../../eventStore/readLogBatch';
 import { rebuildProjections } from '../../eventStore/rebuildProjections';
 import { startApi } from '../../api/server';
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     'open-seconds': { type: 'string', default: '20' },
     subscribers: { type: 'string', default: '10000' },
     events: { type: 'string', default: '20' },
+    'single-results': { type: 'string', default: '200000' },
     skip: { type: 'string', default: '' },
     /** Write a CPU profile of each API process into this directory. */
     'profile-dir': { type: 'string' },
@@ -53,6 +56,7 @@ const REQUESTS = Number(args.requests);
 const OPEN_SECONDS = Number(args['open-seconds']);
 const SUBSCRIBERS = Number(args.subscribers);
 const EVENTS = Number(args.events);
+const SINGLE_RESULTS = Number(args['single-results']);
 const SKIP = new Set(args.skip.split(',').filter(Boolean));
 
 function percentile(sorted: number[], p: number): number {
@@ -305,45 +309,71 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
   return { p99Ms: p99(latencies), delivered: received, expected };
 }
 
+const BATCHES = 'subscription ($after: String, $size: Int) { crawlBatches(after: $after, size: $size) { cursor events { cursor name version outcome at } } }';
+
+/** One graphql-ws subscriber from the log's start until it has `total` results; results a second. */
+async function subscribeFromStart(url: string, query: string, variables: Record<string, unknown>, total: number, count: (data: Record<string, unknown>) => number): Promise<number> {
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  let received = 0;
+  const t0 = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const unsubscribe = client.subscribe<Record<string, unknown>>(
+        { query, variables: { after: encodeLogCursor(LOG_START), ...variables } },
+        {
+          next: ({ data, errors }) => {
+            if (errors) return reject(new Error(JSON.stringify(errors)));
+            received += count(data!);
+            if (received % 100_000 < count(data!)) process.stderr.write(`\r  ${received}/${total}`);
+            if (received >= total) {
+              unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => resolve(),
+        },
+      );
+    });
+  } finally {
+    process.stderr.write('\r');
+    await client.dispose();
+  }
+  return received / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * The log-read speed (pages straight from Postgres, whole events and the stream's lean rows), then one subscriber
+ * reading the whole log from its start over graphql-ws: in batches (crawlBatches), and a message per result
+ * (crawls, over the first --single-results events).
+ */
 async function benchCatchUp(pool: Pool, url: string): Promise<{ perSecond: number; readPerSecond: number }> {
   const head = await readLogHead(pool);
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE (transaction_id, position) <= ($1::xid8, $2::bigint)`, [head.transactionId, head.position]);
   const total = Number(rows[0]!.n);
+  const pageSize = 5_000;
 
-  // The log-read speed: pages straight from the table, as a subscriber's catch-up reads them.
-  let t0 = performance.now();
-  let read = 0;
-  for (let after = LOG_START; ; ) {
-    const page = await readLogBatch(pool, { after, upTo: head, limit: 5_000 });
-    read += page.length;
-    if (page.length < 5_000) break;
-    after = logPositionOf(page.at(-1)!);
-  }
-  const readPerSecond = read / ((performance.now() - t0) / 1000);
-  console.log(`log read: ${read} events in pages of 5,000 straight from Postgres: ${readPerSecond.toFixed(0)} events/s`);
+  const timed = async (read: (after: LogPosition) => Promise<LogPosition[]>) => {
+    const t0 = performance.now();
+    let count = 0;
+    for (let after = LOG_START; ; ) {
+      const page = await read(after);
+      count += page.length;
+      if (page.length < pageSize) break;
+      after = page.at(-1)!;
+    }
+    return count / ((performance.now() - t0) / 1000);
+  };
+  const whole = await timed(async (after) => (await readLogBatch(pool, { after, upTo: head, limit: pageSize })).map(logPositionOf));
+  console.log(`log read, whole events in pages of ${pageSize} straight from Postgres: ${whole.toFixed(0)} events/s`);
+  const readPerSecond = await timed((after) => readCrawlResults(pool, { after, upTo: head, limit: pageSize }));
+  console.log(`log read, the stream's rows (crawlResults.ts) in pages of ${pageSize}: ${readPerSecond.toFixed(0)} events/s`);
 
-  // One subscriber asking for everything from the log's start, through graphql-ws.
-  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
-  let received = 0;
-  t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const unsubscribe = client.subscribe(
-      { query: STREAM, variables: { after: encodeLogCursor(LOG_START) } },
-      {
-        next: () => {
-          if (++received === total) {
-            unsubscribe();
-            resolve();
-          }
-        },
-        error: reject,
-        complete: () => resolve(),
-      },
-    );
-  });
-  const perSecond = received / ((performance.now() - t0) / 1000);
-  console.log(`catch-up: one graphql-ws subscriber from the log's start, ${received} events: ${perSecond.toFixed(0)} events/s`);
-  await client.dispose();
+  const perSecond = await subscribeFromStart(url, BATCHES, { size: pageSize }, total, (data) => (data.crawlBatches as { events: unknown[] }).events.length);
+  console.log(`catch-up: one graphql-ws subscriber from the log's start, crawlBatches of ${pageSize}, ${total} events: ${perSecond.toFixed(0)} events/s (${(perSecond / readPerSecond).toFixed(2)} × the log read)`);
+  const single = Math.min(total, SINGLE_RESULTS);
+  const oneByOne = await subscribeFromStart(url, STREAM, {}, single, () => 1);
+  console.log(`catch-up: the same with a message per result (crawls), first ${single} events: ${oneByOne.toFixed(0)} events/s`);
   return { perSecond, readPerSecond };
 }
 
