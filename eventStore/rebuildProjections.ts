@@ -7,6 +7,7 @@
 // bulk of the log, instead of being maintained batch by batch. Whatever was appended meanwhile is then projected
 // the live way, and the last of it with appends held back, right before the swap.
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../infra/db/transaction';
 import { LOG_START, type LogPosition } from './logPosition';
 import { BATCH_COLUMNS, BATCH_TABLE, insertEntriesSql, prepareBatchTable, projectBatch } from './projections/projectBatch';
 
@@ -86,13 +87,6 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
       replayed += Number(last.n);
       return true;
     };
-    const inTransaction = async <T>(c: PoolClient, work: () => Promise<T>): Promise<T> => {
-      await c.query('BEGIN');
-      const result = await work();
-      await c.query('COMMIT');
-      return result;
-    };
-
     helper = await pool.connect();
     const connections = [client, helper];
     for (const c of connections) await c.query(`SET search_path TO ${SCRATCH}, public`);
@@ -132,21 +126,21 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     // What was appended meanwhile, now projected as the live path does (entries replaced batch by batch).
     for (const h of halves) while (await inTransaction(client, () => replayBatch(client, h, 'replace', false))) onProgress({ phase: 'replay', replayed, total });
 
-    await client.query('BEGIN');
-    // The tail, with appends held back: SHARE waits for open appending transactions to commit and blocks new
-    // ones until the swap commits. With no append in flight every committed event can be read; the appends
-    // held back project themselves into the swapped-in tables once they go ahead.
-    await client.query('LOCK TABLE public.events IN SHARE MODE');
-    onProgress({ phase: 'swap', replayed, total });
-    for (const h of halves) while (await replayBatch(client, h, 'replace', true));
-    // Readers wait here only for the renames; the old tables go with their schema.
-    await client.query(`LOCK TABLE ${PROJECTION_TABLES.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
-    await client.query(`CREATE SCHEMA ${RETIRED}`);
-    for (const table of PROJECTION_TABLES) await client.query(`ALTER TABLE public.${table} SET SCHEMA ${RETIRED}`);
-    for (const table of PROJECTION_TABLES) await client.query(`ALTER TABLE ${SCRATCH}.${table} SET SCHEMA public`);
-    await client.query(`DROP SCHEMA ${RETIRED} CASCADE`);
-    await client.query(`DROP SCHEMA ${SCRATCH}`);
-    await client.query('COMMIT');
+    await inTransaction(client, async () => {
+      // The tail, with appends held back: SHARE waits for open appending transactions to commit and blocks new
+      // ones until the swap commits. With no append in flight every committed event can be read; the appends
+      // held back project themselves into the swapped-in tables once they go ahead.
+      await client.query('LOCK TABLE public.events IN SHARE MODE');
+      onProgress({ phase: 'swap', replayed, total });
+      for (const h of halves) while (await replayBatch(client, h, 'replace', true));
+      // Readers wait here only for the renames; the old tables go with their schema.
+      await client.query(`LOCK TABLE ${PROJECTION_TABLES.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await client.query(`CREATE SCHEMA ${RETIRED}`);
+      for (const table of PROJECTION_TABLES) await client.query(`ALTER TABLE public.${table} SET SCHEMA ${RETIRED}`);
+      for (const table of PROJECTION_TABLES) await client.query(`ALTER TABLE ${SCRATCH}.${table} SET SCHEMA public`);
+      await client.query(`DROP SCHEMA ${RETIRED} CASCADE`);
+      await client.query(`DROP SCHEMA ${SCRATCH}`);
+    });
     swapped = true;
     onProgress({ phase: 'done', replayed, total });
     return { replayed };

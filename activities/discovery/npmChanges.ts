@@ -3,6 +3,7 @@
 import nano from 'nano';
 import pMap from 'p-map';
 import type { Pool } from 'pg';
+import { inTransaction } from '../../infra/db/transaction';
 import type { ReleaseRef } from '../../workflows/types';
 import { UpstreamError } from '../http/httpGet';
 import { fetchPackument, type NpmClientOptions, type Packument, versionsSinceTime } from '../registries/npm';
@@ -160,9 +161,7 @@ export async function readNpmChanges(pool: Pool, replicateUrl: string, npm: NpmC
 }
 
 export async function commitNpmSeen(pool: Pool, seen: ChangesPage['seen'], lastSeq: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO npm_packages_seen (name, modified)
        SELECT s.name, s.modified FROM jsonb_to_recordset($1::jsonb) AS s(name text, modified timestamptz)
@@ -174,11 +173,5 @@ export async function commitNpmSeen(pool: Pool, seen: ChangesPage['seen'], lastS
        ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
       [JSON.stringify({ lastSeq })],
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

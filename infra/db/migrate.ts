@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { inTransaction } from './transaction';
 
 const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 const LOCK_KEY = 7_401_555_019; // any constant shared by every process of this project
@@ -22,13 +23,12 @@ export async function migrate(pool: Pool, log: (line: string) => void = () => un
     const applied: string[] = [];
     for (const file of files.filter((f) => !done.has(f))) {
       const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8');
-      await client.query('BEGIN');
       try {
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-        await client.query('COMMIT');
+        await inTransaction(client, async () => {
+          await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
+        });
       } catch (err) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(file);

@@ -1,8 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 
-/** Runs `work` on one connection inside BEGIN … COMMIT; any error rolls it back and is thrown again. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/**
+ * Runs `work` inside BEGIN … COMMIT; any error rolls it back and is thrown again. Given a pool, on a connection of
+ * its own, released after; given a connection (one that holds a session lock, say), on that connection.
+ */
+export async function inTransaction<T>(db: Pool | PoolClient, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const own = !isClient(db);
+  const client = isClient(db) ? db : await db.connect();
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -12,6 +16,10 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    if (own) client.release();
   }
+}
+
+function isClient(db: Pool | PoolClient): db is PoolClient {
+  return 'release' in db && typeof db.release === 'function';
 }
