@@ -64,32 +64,35 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
       await prepareBatchTable(c);
       // The batch table holds one batch at a time (the swap's batches share one transaction, which does not empty it).
       await c.query(`DELETE FROM ${BATCH_TABLE}`);
-      // The checkpoint is the batch's last event in log order: ordered by the xid8 and bigint columns themselves
-      // (ordering by their text, as an output column of the same name would, puts transaction 999 after 1001).
+      // Each half reads the log in windows of `batchSize` events in log order (through the (transaction_id,
+      // position) index) and keeps its own packages' events: a condition on the hash inside the ordered scan makes
+      // the planner, which cannot estimate it, prefer sorting the whole table for every batch. The checkpoint is the
+      // window's last event, ordered by the xid8 and bigint columns themselves (ordering by their text, as an output
+      // column of the same name would, puts transaction 999 after 1001).
       const { rows: [last] } = await c.query<{ n: string; last_transaction_id: string; last_position: string }>(
-        `WITH next AS (
+        `WITH next AS MATERIALIZED (
            SELECT * FROM events
             WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
               AND ($4 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
-              AND hashtext(data->>'name') & 1 = $5
             ORDER BY transaction_id, position
             LIMIT $3
          ), batched AS (
-           INSERT INTO ${BATCH_TABLE} SELECT ${BATCH_COLUMNS} FROM next e RETURNING transaction_id, position
+           INSERT INTO ${BATCH_TABLE} SELECT ${BATCH_COLUMNS} FROM next e WHERE hashtext(e.data->>'name') & 1 = $5 RETURNING 1
          )
-         SELECT count(*) OVER ()::text AS n, b.transaction_id::text AS last_transaction_id, b.position::text AS last_position
-           FROM batched b ORDER BY b.transaction_id DESC, b.position DESC LIMIT 1`,
+         SELECT (SELECT count(*) FROM batched)::text AS n, w.transaction_id::text AS last_transaction_id, w.position::text AS last_position
+           FROM next w ORDER BY w.transaction_id DESC, w.position DESC LIMIT 1`,
         [h.checkpoint.transactionId, h.checkpoint.position, batchSize, beyondOpenTransactions, h.half],
       );
       if (!last) return false;
-      await projectBatch(c, { entries });
+      if (last.n !== '0') await projectBatch(c, { entries });
       h.checkpoint = { transactionId: last.last_transaction_id, position: last.last_position };
       replayed += Number(last.n);
       return true;
     };
     helper = await pool.connect();
     const connections = [client, helper];
-    for (const c of connections) await c.query(`SET search_path TO ${SCRATCH}, public`);
+    // No JIT: it compiles each batch's statements again (tens of ms) for work that takes about as long.
+    for (const c of connections) await c.query(`SET search_path TO ${SCRATCH}, public; SET jit = off`);
     // Most of the log, a transaction per batch, while appends and the live projections carry on.
     onProgress({ phase: 'replay', replayed, total });
     await Promise.all(
@@ -119,7 +122,7 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
       [...extras.foreignKeys, `ANALYZE ${SCRATCH}.packages`],
       [`ANALYZE ${SCRATCH}.releases`, `ANALYZE ${SCRATCH}.crawls`],
     ]);
-    await helper.query('RESET search_path');
+    await helper.query('RESET search_path; RESET jit');
     helper.release();
     helper = undefined;
 
@@ -153,7 +156,7 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     }
     throw err;
   } finally {
-    await client.query('RESET search_path').catch(() => undefined);
+    await client.query('RESET search_path; RESET jit').catch(() => undefined);
     if (!swapped) await client.query(`DROP SCHEMA IF EXISTS ${SCRATCH} CASCADE`).catch(() => undefined);
     await client.query('SELECT pg_advisory_unlock($1)', [REBUILD_LOCK]).catch(() => undefined);
     client.release();
