@@ -2,9 +2,10 @@
 // set-based statements (projectBatch), while the live tables keep serving; then swaps the fresh tables in by
 // renaming, in one short transaction.
 //
-// The scratch tables start with their columns and primary keys only. Changelog entries, their search documents
-// (through the same trigger the live tables use), the other indexes, foreign keys and triggers come once, after the
-// bulk of the log, instead of being maintained batch by batch. Whatever was appended meanwhile is then projected
+// The scratch tables start with their columns and primary keys only, and packages are folded in a plain copy of
+// their table, without the generated search columns. Changelog entries, each package's row with its search documents
+// (by the same SQL functions the live triggers use), the other indexes, foreign keys and triggers come once, after
+// the bulk of the log, instead of being maintained batch by batch. Whatever was appended meanwhile is then projected
 // the live way, and the last of it with appends held back, right before the swap.
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../infra/db/transaction';
@@ -16,6 +17,11 @@ export const PROJECTION_TABLES = ['packages', 'releases', 'changelog_entries', '
 
 const SCRATCH = 'projections_rebuild';
 const RETIRED = 'projections_retired';
+/**
+ * Where the replay folds the packages: a plain copy of the table, without its generated search columns, which
+ * Postgres would compute again at every write of a row (a package is written once per batch that touches it).
+ */
+const FOLD = 'projections_fold';
 const REBUILD_LOCK = 7_401_555_020;
 
 export interface RebuildProgress {
@@ -35,6 +41,8 @@ export interface RebuildOptions {
 
 /** What the live tables have beyond their columns, to give the fresh ones, in the order it is added. */
 interface TableExtras {
+  /** The columns of packages that are written, but for changelog_document (the rest are generated). */
+  packageColumns: string[];
   keys: string[];
   indexes: string[];
   foreignKeys: string[];
@@ -92,7 +100,8 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     helper = await pool.connect();
     const connections = [client, helper];
     // No JIT: it compiles each batch's statements again (tens of ms) for work that takes about as long.
-    for (const c of connections) await c.query(`SET search_path TO ${SCRATCH}, public; SET jit = off`);
+    // No JIT: it compiles each batch's statements again (tens of ms) for work that takes about as long.
+    for (const c of connections) await c.query(`SET search_path TO ${FOLD}, ${SCRATCH}, public; SET jit = off`);
     // Most of the log, a transaction per batch, while appends and the live projections carry on.
     onProgress({ phase: 'replay', replayed, total });
     await Promise.all(
@@ -102,19 +111,26 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
       }),
     );
 
-    // The two connections share the finishing work too: each package's changelog entries (the trigger computes
-    // their search documents as it does live) by the same halves, then the indexes, a table's indexes on one
-    // connection. Index builds get more memory than a session's default (GIN builds in far fewer passes).
+    // The two connections share the finishing work too, by the same halves of the packages: each package's changelog
+    // entries, then each package written into the fresh table once, its changelog's search document computed as
+    // the triggers compute it live (the same SQL functions); then the indexes, a table's indexes on one connection.
+    // Index builds get more memory than a session's default (GIN builds in far fewer passes).
     const both = async (step: string, jobs: [string[], string[]]) => {
       onProgress({ phase: 'finish', replayed, total, step });
       await Promise.all(connections.map(async (c, i) => {
         for (const sql of jobs[i]!) await c.query(sql);
       }));
     };
-    await both('triggers', [extras.triggers, []]);
-    const entriesOf = (half: number) =>
-      insertEntriesSql(`SELECT registry, name, changelog_blob FROM ${SCRATCH}.packages WHERE changelog_blob IS NOT NULL AND hashtext(name) & 1 = ${half}`);
-    await both('changelog entries and their search documents', [[entriesOf(0)], [entriesOf(1)]]);
+    for (const c of connections) await c.query(`SET search_path TO ${SCRATCH}, public`);
+    const half = (h: number) => `hashtext(name) & 1 = ${h}`;
+    const entriesOf = (h: number) => insertEntriesSql(`SELECT registry, name, changelog_blob FROM ${FOLD}.packages WHERE changelog_blob IS NOT NULL AND ${half(h)}`);
+    await both('changelog entries', [[entriesOf(0)], [entriesOf(1)]]);
+    const columns = extras.packageColumns.map(quoteIdent).join(', ');
+    const packagesOf = (h: number) =>
+      `INSERT INTO ${SCRATCH}.packages (${columns}, changelog_document)
+       SELECT ${columns}, changelog_document(changelog_entries_text(registry, name)) FROM ${FOLD}.packages WHERE ${half(h)}`;
+    await both('packages and their search documents', [[packagesOf(0)], [packagesOf(1)]]);
+    await both('triggers', [[`DROP SCHEMA ${FOLD} CASCADE`, ...extras.triggers], []]);
     const onPackages = extras.indexes.filter((sql) => sql.includes(` ON ${SCRATCH}.packages `));
     const withMemory = (sqls: string[]) => [`SET maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`, ...sqls, 'RESET maintenance_work_mem'];
     await both('indexes', [withMemory(onPackages), withMemory(extras.indexes.filter((sql) => !onPackages.includes(sql)))]);
@@ -157,7 +173,7 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     throw err;
   } finally {
     await client.query('RESET search_path; RESET jit').catch(() => undefined);
-    if (!swapped) await client.query(`DROP SCHEMA IF EXISTS ${SCRATCH} CASCADE`).catch(() => undefined);
+    if (!swapped) await client.query(`DROP SCHEMA IF EXISTS ${SCRATCH} CASCADE; DROP SCHEMA IF EXISTS ${FOLD} CASCADE`).catch(() => undefined);
     await client.query('SELECT pg_advisory_unlock($1)', [REBUILD_LOCK]).catch(() => undefined);
     client.release();
   }
@@ -202,7 +218,13 @@ async function readExtras(client: PoolClient): Promise<TableExtras> {
       ORDER BY array_position($1::regclass[], t.tgrelid), t.tgname`,
     [tables],
   );
+  const columns = await client.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = 'public.packages'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attname <> 'changelog_document'
+      ORDER BY attnum`,
+  );
   return {
+    packageColumns: columns.rows.map((r) => r.name),
     keys: constraints.rows.filter((c) => c.kind !== 'f').map(addConstraint),
     indexes: indexes.rows.map((r) => onScratch(r.definition)),
     foreignKeys: constraints.rows.filter((c) => c.kind === 'f').map(addConstraint),
@@ -211,8 +233,7 @@ async function readExtras(client: PoolClient): Promise<TableExtras> {
 }
 
 async function createScratchTables(client: PoolClient, extras: TableExtras): Promise<void> {
-  await client.query(`DROP SCHEMA IF EXISTS ${SCRATCH} CASCADE`);
-  await client.query(`DROP SCHEMA IF EXISTS ${RETIRED} CASCADE`);
+  for (const schema of [SCRATCH, RETIRED, FOLD]) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.query(`CREATE SCHEMA ${SCRATCH}`);
   for (const table of PROJECTION_TABLES) {
     // Columns with their defaults, generated expressions and checks; the keys now (the batches upsert on them),
@@ -222,6 +243,9 @@ async function createScratchTables(client: PoolClient, extras: TableExtras): Pro
     );
   }
   for (const key of extras.keys) await client.query(key);
+  // Without INCLUDING GENERATED, generated columns are copied as plain ones (left empty); keyed as projectBatch upserts.
+  await client.query(`CREATE SCHEMA ${FOLD}`);
+  await client.query(`CREATE UNLOGGED TABLE ${FOLD}.packages (LIKE public.packages INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (registry, name))`);
 }
 
 function quoteIdent(name: string): string {
