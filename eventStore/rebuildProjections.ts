@@ -44,13 +44,14 @@ interface TableExtras {
   /** The columns of packages that are written, but for changelog_document (the rest are generated). */
   packageColumns: string[];
   keys: string[];
-  indexes: string[];
+  /** With the live index's size, to share the builds out. */
+  indexes: { sql: string; bytes: number }[];
   foreignKeys: string[];
   triggers: string[];
 }
 
 export async function rebuildProjections(pool: Pool, options: RebuildOptions = {}): Promise<{ replayed: number }> {
-  const { batchSize = 5_000, onProgress = () => undefined } = options;
+  const { batchSize = 20_000, onProgress = () => undefined } = options;
   const client = await pool.connect();
   let helper: PoolClient | undefined;
   let swapped = false;
@@ -131,9 +132,16 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
        SELECT ${columns}, changelog_document(changelog_entries_text(registry, name)) FROM ${FOLD}.packages WHERE ${half(h)}`;
     await both('packages and their search documents', [[packagesOf(0)], [packagesOf(1)]]);
     await both('triggers', [[`DROP SCHEMA ${FOLD} CASCADE`, ...extras.triggers], []]);
-    const onPackages = extras.indexes.filter((sql) => sql.includes(` ON ${SCRATCH}.packages `));
+    // The largest index first, each on the connection with less to build so far (by the live indexes' sizes).
+    const shares: [string[], string[]] = [[], []];
+    const load = [0, 0];
+    for (const index of [...extras.indexes].sort((a, b) => b.bytes - a.bytes)) {
+      const i = load[0]! <= load[1]! ? 0 : 1;
+      shares[i].push(index.sql);
+      load[i]! += index.bytes;
+    }
     const withMemory = (sqls: string[]) => [`SET maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`, ...sqls, 'RESET maintenance_work_mem'];
-    await both('indexes', [withMemory(onPackages), withMemory(extras.indexes.filter((sql) => !onPackages.includes(sql)))]);
+    await both('indexes', [withMemory(shares[0]), withMemory(shares[1])]);
     await both('foreign keys and statistics', [
       [...extras.foreignKeys, `ANALYZE ${SCRATCH}.packages`],
       [`ANALYZE ${SCRATCH}.releases`, `ANALYZE ${SCRATCH}.crawls`],
@@ -205,8 +213,8 @@ async function readExtras(client: PoolClient): Promise<TableExtras> {
   );
   const addConstraint = (c: { table: string; name: string; definition: string }) =>
     `ALTER TABLE ${SCRATCH}.${c.table.replace(/^public\./, '')} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`;
-  const indexes = await client.query<{ definition: string }>(
-    `SELECT pg_get_indexdef(i.indexrelid) AS definition
+  const indexes = await client.query<{ definition: string; bytes: string }>(
+    `SELECT pg_get_indexdef(i.indexrelid) AS definition, pg_relation_size(i.indexrelid) AS bytes
        FROM pg_index i
       WHERE i.indrelid = ANY ($1::regclass[]) AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
       ORDER BY array_position($1::regclass[], i.indrelid), i.indexrelid`,
@@ -226,7 +234,7 @@ async function readExtras(client: PoolClient): Promise<TableExtras> {
   return {
     packageColumns: columns.rows.map((r) => r.name),
     keys: constraints.rows.filter((c) => c.kind !== 'f').map(addConstraint),
-    indexes: indexes.rows.map((r) => onScratch(r.definition)),
+    indexes: indexes.rows.map((r) => ({ sql: onScratch(r.definition), bytes: Number(r.bytes) })),
     foreignKeys: constraints.rows.filter((c) => c.kind === 'f').map(addConstraint),
     triggers: triggers.rows.map((r) => onScratch(r.definition)),
   };
