@@ -96,6 +96,16 @@ test('crawlBatches catches up in pages of at most `size`, then delivers live res
   expect(resumed.received.map((e) => e.cursor)).toEqual(events.slice(100).map((e) => e.cursor));
 });
 
+test('"start" as the cursor reads from the log\'s start', async () => {
+  const subscription = subscribe<{ cursor: string; events: { cursor: string }[] }>(stack.api.url, CRAWL_BATCHES, { after: 'start', size: 5_000 });
+  await subscription.waitFor(1, 20_000);
+  await subscription.close();
+  const { rows } = await stack.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
+  const first = await readLogBatch(stack.pool, { limit: 1 });
+  expect(subscription.received[0]!.events[0]!.cursor).toBe(encodeLogCursor(first[0]!));
+  expect(subscription.received[0]!.events.length).toBe(Math.min(5_000, Number(rows[0]!.n)));
+});
+
 test('crawlBatches refuses a size out of range, before reading anything', async () => {
   for (const size of [0, 5_001]) {
     const subscription = subscribe(stack.api.url, CRAWL_BATCHES, { size });

@@ -2,11 +2,14 @@
 // lean rows (eventStore/crawlResults.ts); crawlBatches hands them over as they are read, a page at a time, for a
 // client catching up on a long stretch of the log.
 import { type CrawlResult, crawlResultSource } from '../../eventStore/crawlResults';
-import { decodeLogCursor, encodeLogCursor } from '../../eventStore/logPosition';
+import { decodeLogCursor, encodeLogCursor, LOG_START } from '../../eventStore/logPosition';
 import { oneAtATime, readAndFollowPages } from '../../eventStore/readAndFollow';
 import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { fromEnum, toEnum, validName } from './registry';
+
+/** The `after` that asks for the log from its start. */
+export const FROM_START = 'start';
 
 /** The most results a batch holds, and the default. */
 export const MAX_BATCH_SIZE = 5_000;
@@ -31,7 +34,7 @@ interface StreamArgs {
 }
 
 function followResults(args: StreamArgs, ctx: ApiContext, pageSize?: number) {
-  const after = args.after ? decodeLogCursor(args.after) : null;
+  const after = args.after === FROM_START ? LOG_START : args.after ? decodeLogCursor(args.after) : null;
   if (args.after && !after) throw userError('BAD_USER_INPUT', `"${args.after.slice(0, 40)}" is not a stream cursor`);
   const filter = {
     ...(args.registry && { registry: fromEnum(args.registry) }),

@@ -23,7 +23,7 @@ import { Client, type Pool } from 'pg';
 import WebSocket from 'ws';
 import { appendAndProject } from '../../eventStore/appendAndProject';
 import { readCrawlResults } from '../../eventStore/crawlResults';
-import { encodeLogCursor, LOG_START, type LogPosition } from '../../eventStore/logPosition';
+import { LOG_START, type LogPosition } from '../../eventStore/logPosition';
 import { logPositionOf, readLogBatch, readLogHead } from '../../eventStore/readLogBatch';
 import { rebuildProjections } from '../../eventStore/rebuildProjections';
 import { startApi } from '../../api/server';
@@ -319,7 +319,7 @@ async function subscribeFromStart(url: string, query: string, variables: Record<
   try {
     await new Promise<void>((resolve, reject) => {
       const unsubscribe = client.subscribe<Record<string, unknown>>(
-        { query, variables: { after: encodeLogCursor(LOG_START), ...variables } },
+        { query, variables: { after: 'start', ...variables } },
         {
           next: ({ data, errors }) => {
             if (errors) return reject(new Error(JSON.stringify(errors)));
