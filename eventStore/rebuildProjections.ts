@@ -101,7 +101,6 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
     helper = await pool.connect();
     const connections = [client, helper];
     // No JIT: it compiles each batch's statements again (tens of ms) for work that takes about as long.
-    // No JIT: it compiles each batch's statements again (tens of ms) for work that takes about as long.
     for (const c of connections) await c.query(`SET search_path TO ${FOLD}, ${SCRATCH}, public; SET jit = off`);
     // Most of the log, a transaction per batch, while appends and the live projections carry on.
     onProgress({ phase: 'replay', replayed, total });
@@ -114,8 +113,9 @@ export async function rebuildProjections(pool: Pool, options: RebuildOptions = {
 
     // The two connections share the finishing work too, by the same halves of the packages: each package's changelog
     // entries, then each package written into the fresh table once, its changelog's search document computed as
-    // the triggers compute it live (the same SQL functions); then the indexes, a table's indexes on one connection.
-    // Index builds get more memory than a session's default (GIN builds in far fewer passes).
+    // the triggers compute it live (the same SQL functions); then the triggers, the indexes (shared out by size),
+    // the foreign keys and statistics. Index builds get more memory than a session's default (GIN builds in far
+    // fewer passes).
     const both = async (step: string, jobs: [string[], string[]]) => {
       onProgress({ phase: 'finish', replayed, total, step });
       await Promise.all(connections.map(async (c, i) => {
