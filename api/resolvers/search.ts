@@ -46,6 +46,8 @@ const PREFIX_RANGE = 'lower(name) ~>=~ $1::text AND lower(name) ~<~ ($1::text ||
 // never executed (the page was full: its gate stops it before the document index is read); similars — never
 // executed; 9.4 ms in all, planning 26 ms once per connection (named statement). "rubocop fast": 25 head matches,
 // 2.0 ms, 4.3 ms in all. Before search_head the same matches were ranked by the whole document, changelog included.
+/** The most changelog-only matches a search ranks (see the `changelogs` part). */
+const CHANGELOG_CANDIDATES = 1_000;
 const SEARCH_SQL = `
 WITH query AS MATERIALIZED (
   -- Names are indexed unstemmed and the rest in English, hence both readings of the query: ranked as one
@@ -78,16 +80,21 @@ WITH query AS MATERIALIZED (
   ORDER BY sort_key, registry, name LIMIT $8::int
 ), changelogs AS MATERIALIZED (
   -- Packages that match only with their changelog text (weight C) counted in: the whole document, through its
-  -- GIN index, only while the page still has room; these are few next to name and summary matches, and only
-  -- they read the (often out-of-line) document to rank it.
+  -- GIN index, only while the page still has room; only these read the (often out-of-line) document to rank it.
+  -- A word common in changelogs matches a large share of all packages ("abortsignal" in the 1M-event set: ranking
+  -- every match read each one's document, 2.2 s), so at most ${CHANGELOG_CANDIDATES} candidates are ranked: the first the
+  -- index finds, the same ones for every page of the same search while the table is unchanged.
   SELECT * FROM (
-    SELECT p.registry, p.name, ${TEXT} AS tier, (-ts_rank(p.document, (SELECT ranked FROM query), 32))::float8 AS sort_key
-      FROM packages p
-     WHERE p.document @@ (SELECT matched FROM query) AND NOT p.search_head @@ (SELECT matched FROM query)
-       AND (NOT EXISTS (SELECT FROM packages WHERE ${PREFIX_RANGE}) OR lower(p.name) NOT LIKE $2::text)
-       AND coalesce($4::int, ${EXACT}) <= ${TEXT} AND (SELECT count(*) FROM names) + (SELECT count(*) FROM heads) < $8::int
+    SELECT c.registry, c.name, ${TEXT} AS tier, (-ts_rank(c.document, (SELECT ranked FROM query), 32))::float8 AS sort_key
+      FROM (SELECT p.registry, p.name, p.document
+              FROM packages p
+             WHERE p.document @@ (SELECT matched FROM query) AND NOT p.search_head @@ (SELECT matched FROM query)
+               AND ($3::text IS NULL OR p.registry = $3::text)
+               AND (NOT EXISTS (SELECT FROM packages WHERE ${PREFIX_RANGE}) OR lower(p.name) NOT LIKE $2::text)
+               AND coalesce($4::int, ${EXACT}) <= ${TEXT} AND (SELECT count(*) FROM names) + (SELECT count(*) FROM heads) < $8::int
+             LIMIT ${CHANGELOG_CANDIDATES}) c
   ) m
-  WHERE ${REGISTRY} AND ${AFTER}
+  WHERE ${AFTER}
   ORDER BY sort_key, registry, name LIMIT $8::int
 ), similars AS MATERIALIZED (
   -- Trigram similarity (pg_trgm GIN on lower(name)): only when nothing else matched.
