@@ -1,4 +1,5 @@
 // `changelogs projections rebuild`: replays the whole event log into fresh read models and swaps them in.
+import type { Pool } from 'pg';
 import { rebuildProjections } from '../eventStore/rebuildProjections';
 import { loadConfig } from '../infra/config';
 import { openDatabase } from '../infra/db';
@@ -11,6 +12,16 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   const pool = await openDatabase(config.databaseUrl);
+  try {
+    await rebuildWithProgress(pool);
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Rebuilds the projections, showing the replay's progress, then each finishing step; returns the events replayed. */
+export async function rebuildWithProgress(pool: Pool, log: (line: string) => void = console.log): Promise<number> {
   const bar = progressBar('replaying the log', 'events');
   const started = Date.now();
   try {
@@ -25,22 +36,21 @@ export async function run(args: string[]): Promise<number> {
         } else if (phase === 'finish' && next !== step) {
           if (step === undefined) {
             bar.stop();
-            console.log(`replayed ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+            log(`replayed ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
           }
           step = next;
-          console.log(`${next}…`);
+          log(`${next}…`);
         } else if (phase === 'swap' && !swapping) {
           swapping = true;
           bar.stop();
-          console.log('swapping the rebuilt tables in (appends wait until this commits)…');
+          log('swapping the rebuilt tables in (appends wait until this commits)…');
         }
       },
     });
     bar.stop();
-    console.log(`rebuilt the projections from ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return 0;
+    log(`rebuilt the projections from ${replayed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return replayed;
   } finally {
     bar.stop();
-    await pool.end();
   }
 }

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { ChangelogEvent, StoredEvent } from './events';
 import type { FollowSource } from './readAndFollow';
 import { matchesFilter } from './readAndFollow';
-import type { LogFilter } from './readLogBatch';
+import { LOG_PAGE, type LogFilter, logPageParameters } from './readLogBatch';
 import type { LogPosition } from './logPosition';
 
 export const CRAWL_RESULT_TYPES = ['ReleaseCrawled', 'CrawlFailed', 'CrawlCancelled'] as const satisfies readonly ChangelogEvent['type'][];
@@ -45,41 +45,21 @@ export function crawlResultOf(event: StoredEvent): CrawlResult {
   return result;
 }
 
-/**
- * Crawl results after `after` up to `upTo` (inclusive), in log order. Like readLogBatch, only rows whose
- * transaction is older than every open one are read (a late-committing append is read after, not skipped).
- */
+/** Crawl results after `after` up to `upTo` (inclusive), in log order, by the same rules as readLogBatch. */
 export async function readCrawlResults(
   pool: Pool,
   options: { after: LogPosition; upTo: LogPosition; limit: number; filter?: Omit<LogFilter, 'types'> },
 ): Promise<CrawlResult[]> {
-  const { rows } = await pool.query<CrawlResult>({
+  const { rows } = await pool.query<CrawlResult>(
     // Column order as in CrawlResult; recorded_at formatted by Postgres, which is cheaper than a Date per row.
-    text: `SELECT transaction_id::text AS "transactionId", position::text AS position, type,
-                  data->>'registry' AS registry, data->>'name' AS name, data->>'version' AS version,
-                  CASE type WHEN 'ReleaseCrawled' THEN data->>'outcome' WHEN 'CrawlFailed' THEN 'failed' ELSE 'cancelled' END AS outcome,
-                  data->'crawl'->>'workflowId' AS "workflowId",
-                  to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt"
-             FROM events
-            WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-              AND (transaction_id, position) <= ($3::xid8, $4::bigint)
-              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-              AND type = ANY ($5::text[])
-              AND ($6::text IS NULL OR data->>'registry' = $6)
-              AND ($7::text IS NULL OR data->>'name' = $7)
-            ORDER BY transaction_id, position
-            LIMIT $8`,
-    values: [
-      options.after.transactionId,
-      options.after.position,
-      options.upTo.transactionId,
-      options.upTo.position,
-      CRAWL_RESULT_TYPES,
-      options.filter?.registry ?? null,
-      options.filter?.name ?? null,
-      options.limit,
-    ],
-  });
+    `SELECT transaction_id::text AS "transactionId", position::text AS position, type,
+            data->>'registry' AS registry, data->>'name' AS name, data->>'version' AS version,
+            CASE type WHEN 'ReleaseCrawled' THEN data->>'outcome' WHEN 'CrawlFailed' THEN 'failed' ELSE 'cancelled' END AS outcome,
+            data->'crawl'->>'workflowId' AS "workflowId",
+            to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt"
+       FROM events ${LOG_PAGE}`,
+    logPageParameters({ ...options, filter: { ...options.filter, types: CRAWL_RESULT_TYPES } }),
+  );
   return rows;
 }
 

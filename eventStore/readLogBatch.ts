@@ -39,32 +39,42 @@ type EventRow = ChangelogEvent & {
  * transaction id than the rows read so far, and this rule holds the reader back until it has committed.
  */
 export async function readLogBatch(db: Pool | PoolClient, options: ReadLogBatchOptions): Promise<StoredEvent[]> {
-  const after = options.after ?? LOG_START;
-  const filter = options.filter ?? {};
   const { rows } = await db.query<EventRow>(
     `SELECT position::text, transaction_id::text, stream_id, stream_position, event_id, type, data, metadata, recorded_at
-       FROM events
-      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-        AND ($3::xid8 IS NULL OR (transaction_id, position) <= ($3::xid8, $4::bigint))
-        AND ($9 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
-        AND ($5::text[] IS NULL OR type = ANY ($5::text[]))
-        AND ($6::text IS NULL OR data->>'registry' = $6)
-        AND ($7::text IS NULL OR data->>'name' = $7)
-      ORDER BY events.transaction_id, events.position
-      LIMIT $8`,
-    [
-      after.transactionId,
-      after.position,
-      options.upTo?.transactionId ?? null,
-      options.upTo?.position ?? null,
-      filter.types ?? null,
-      filter.registry ?? null,
-      filter.name ?? null,
-      options.limit,
-      options.beyondOpenTransactions ?? false,
-    ],
+       FROM events ${LOG_PAGE}`,
+    logPageParameters(options),
   );
   return rows.map(toStoredEvent);
+}
+
+/**
+ * WHERE, ORDER BY and LIMIT of a page of the log in follower order, for any SELECT list over `events`; its
+ * parameters come from logPageParameters.
+ */
+export const LOG_PAGE = `
+  WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+    AND ($3::xid8 IS NULL OR (transaction_id, position) <= ($3::xid8, $4::bigint))
+    AND ($9 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
+    AND ($5::text[] IS NULL OR type = ANY ($5::text[]))
+    AND ($6::text IS NULL OR data->>'registry' = $6)
+    AND ($7::text IS NULL OR data->>'name' = $7)
+  ORDER BY events.transaction_id, events.position
+  LIMIT $8`;
+
+export function logPageParameters(options: ReadLogBatchOptions): unknown[] {
+  const after = options.after ?? LOG_START;
+  const filter = options.filter ?? {};
+  return [
+    after.transactionId,
+    after.position,
+    options.upTo?.transactionId ?? null,
+    options.upTo?.position ?? null,
+    filter.types ?? null,
+    filter.registry ?? null,
+    filter.name ?? null,
+    options.limit,
+    options.beyondOpenTransactions ?? false,
+  ];
 }
 
 /** The last event a follower may read now: where a follower that only wants new events starts. */

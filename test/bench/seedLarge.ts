@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { appendToStreams } from '../../eventStore/appendBatch';
 import { storeBlobs } from '../../eventStore/blobs';
-import { rebuildProjections } from '../../eventStore/rebuildProjections';
 import { dropDatabase, openDatabase } from '../../infra/db';
 import { inTransaction } from '../../infra/db/transaction';
+import { rebuildWithProgress } from '../../cli/projections';
 import { progressBar } from '../../cli/replay';
 import { type GeneratedCrawl, generatedLog } from '../support/generatedLog';
 
@@ -94,7 +94,7 @@ export async function seedLarge(options: SeedOptions, log: (line: string) => voi
     bar.stop();
     const seconds = (performance.now() - started) / 1000;
     log(`appended ${events} events (${released} releases) in ${seconds.toFixed(1)} s: ${(events / seconds).toFixed(0)} events/s`);
-    await projectAll(pool, log);
+    await rebuildWithProgress(pool, log);
     log('vacuum analyze…');
     await pool.query('VACUUM ANALYZE');
     await pool.query(`COMMENT ON DATABASE "${options.database}" IS '${marker(options).replace(/'/g, "''")}'`);
@@ -103,34 +103,6 @@ export async function seedLarge(options: SeedOptions, log: (line: string) => voi
     bar.stop();
     await writing.catch(() => undefined);
     await pool.end();
-    throw err;
-  }
-}
-
-/** The read models from the whole log, by the projection rebuild, with its progress. */
-async function projectAll(pool: Pool, log: (line: string) => void): Promise<void> {
-  const started = performance.now();
-  const bar = progressBar('projecting', 'events');
-  let step: string | undefined;
-  try {
-    const { replayed } = await rebuildProjections(pool, {
-      onProgress: (p) => {
-        if (p.phase === 'replay' && step === undefined) {
-          step = 'replay';
-          bar.start(p.total, 0);
-        }
-        if (p.phase === 'replay' && step === 'replay') bar.update(Math.min(p.replayed, p.total));
-        if (p.phase === 'finish' && p.step !== step) {
-          if (step === 'replay') bar.stop();
-          step = p.step;
-          log(`  ${step}…`);
-        }
-      },
-    });
-    bar.stop();
-    log(`projected ${replayed} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  } catch (err) {
-    bar.stop();
     throw err;
   }
 }
