@@ -7,7 +7,8 @@
 //    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
 //    throughput just measured, their latency counted from when each was due (so a stall shows in it).
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
-//    appended one by one; publish-to-delivery latency and how many were delivered.
+//    appended one by one; publish-to-delivery latency and how many were delivered. Then the floor of the same shape:
+//    Postgres NOTIFY → two plain `ws` servers → as many plain sockets, nothing of the product in between.
 // 4. catch-up: one subscriber asking for the whole log from its start, through graphql-ws in batches (crawlBatches),
 //    against reading the log in pages straight from Postgres (the log-read speed); and a message per result
 //    (crawls) over the first --single-results events, for comparison.
@@ -20,7 +21,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import { Client, type Pool } from 'pg';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { appendAndProject } from '../../eventStore/appendAndProject';
 import { readCrawlResults } from '../../eventStore/crawlResults';
 import { LOG_START, type LogPosition } from '../../eventStore/logPosition';
@@ -49,6 +50,8 @@ const { values: args } = parseArgs({
     'profile-dir': { type: 'string' },
     /** Internal: run an API server on this database and print its URL. */
     serve: { type: 'string' },
+    /** Internal: run the plain WebSocket fan-out (the stream's floor) on this database and print its URL. */
+    'serve-fan-out': { type: 'string' },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -90,9 +93,31 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-async function startServerProcess(databaseUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+/**
+ * Child mode: the floor of the live stream's fan-out on this machine. A plain `ws` server that LISTENs on Postgres
+ * and sends each notification's payload, as it came, to every socket: no log read, no GraphQL, no graphql-ws, one
+ * serialisation for all. What is left is what any WebSocket fan-out of the same size pays here: a frame written per
+ * socket, and the receiving side's work.
+ */
+async function serveFanOut(databaseUrl: string): Promise<void> {
+  const listener = new Client({ connectionString: databaseUrl });
+  await listener.connect();
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  listener.on('notification', ({ payload }) => {
+    for (const socket of wss.clients) socket.send(payload!);
+  });
+  await listener.query(`LISTEN ${FAN_OUT_CHANNEL}`);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(`listening http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+const FAN_OUT_CHANNEL = 'bench_fan_out';
+
+async function startServerProcess(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve'): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const profile = args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : [];
-  const child = spawn(process.execPath, [...profile, '-r', 'tsx/cjs', __filename, '--serve', databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, '-r', 'tsx/cjs', __filename, mode, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -309,6 +334,51 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
   return { p99Ms: p99(latencies), delivered: received, expected };
 }
 
+/**
+ * The same fan-out with nothing of the product in it (serveFanOut: Postgres NOTIFY → a plain `ws` server → every
+ * socket), to plain `ws` clients that parse each message: the same number of sockets over two processes, a message
+ * of the same shape and size, the same 1 s spacing. Its p99 is what this machine allows any fan-out of this size.
+ */
+async function benchFanOutFloor(pool: Pool, databaseUrl: string): Promise<{ p99Ms: number; delivered: number; expected: number }> {
+  const servers = await Promise.all([startServerProcess(databaseUrl, '--serve-fan-out'), startServerProcess(databaseUrl, '--serve-fan-out')]);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const sockets: WebSocket[] = [];
+  let connected = 0;
+  try {
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      const socket = new WebSocket(servers[i % servers.length]!.url.replace(/^http/, 'ws'));
+      socket.on('open', () => void connected++);
+      socket.on('error', (err) => console.error('floor subscriber error', err));
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { payload: { data: { crawls: { version: string } } } };
+        const at = sentAt.get(message.payload.data.crawls.version);
+        if (at !== undefined) latencies.push(performance.now() - at);
+      });
+      sockets.push(socket);
+      if (i % 500 === 499) while (connected < i - 250) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    while (connected < SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+    const cpuBefore = servers.map((s) => cpuSeconds(s.pid));
+    for (let i = 0; i < EVENTS; i++) {
+      const version = `9.0.${i}`;
+      const event = { cursor: 'x'.repeat(44), name: 'bench-stream', version, outcome: 'NOT_FOUND', at: new Date().toISOString() };
+      const message = JSON.stringify({ id: '8f7d1a2e-4b6c-4c1d-9e3f-2a5b7c9d0e1f', type: 'next', payload: { data: { crawls: event } } });
+      sentAt.set(version, performance.now());
+      await pool.query('SELECT pg_notify($1, $2)', [FAN_OUT_CHANNEL, message]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const expected = SUBSCRIBERS * EVENTS;
+    for (let waited = 0; latencies.length < expected && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    const cpu = servers.reduce((sum, s, i) => sum + cpuSeconds(s.pid) - cpuBefore[i]!, 0);
+    console.log(`stream floor, plain ws: NOTIFY → ${SUBSCRIBERS} sockets over two processes, ${EVENTS} events 1 s apart: ${latencies.length}/${expected} delivered, ${summary(latencies)}; servers' CPU ${((cpu * 1e6) / Math.max(1, latencies.length)).toFixed(0)} µs a delivery`);
+    return { p99Ms: p99(latencies), delivered: latencies.length, expected };
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
 const BATCHES = 'subscription ($after: String, $size: Int) { crawlBatches(after: $after, size: $size) { cursor events { cursor name version outcome at } } }';
 
 /** One graphql-ws subscriber from the log's start until it has `total` results; results a second. */
@@ -379,6 +449,7 @@ async function benchCatchUp(pool: Pool, url: string): Promise<{ perSecond: numbe
 
 async function main(): Promise<void> {
   if (args.serve) return serve(args.serve);
+  if (args['serve-fan-out']) return serveFanOut(args['serve-fan-out']);
   const options = seedOptionsFrom({ ...args, fresh: false });
   const { rows: version } = await (async () => {
     const admin = new Client({ connectionString: databaseUrlFor('postgres') });
@@ -418,7 +489,11 @@ async function main(): Promise<void> {
         result.searchP99Ms = search.p99Ms;
       }
       if (!SKIP.has('catch-up')) result.catchUpEventsPerSecond = (await benchCatchUp(pool, servers[0]!.url)).perSecond;
-      if (!SKIP.has('stream')) result.subscribersP99Ms = (await benchSubscribers(pool, servers)).p99Ms;
+      if (!SKIP.has('stream')) {
+        result.subscribersP99Ms = (await benchSubscribers(pool, servers)).p99Ms;
+        const floor = await benchFanOutFloor(pool, databaseUrlFor(options.database));
+        console.log(`stream p99 ÷ the plain-ws floor's: ${(result.subscribersP99Ms / floor.p99Ms).toFixed(2)}`);
+      }
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
     }
