@@ -15,10 +15,7 @@
 // timing starts: a load generator that costs the server's cores less, and latencies of requests rather than
 // of 200 simultaneous TCP handshakes.
 // Needs Postgres (DATABASE_URL's server, or 127.0.0.1:5432); creates and drops its own database.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
@@ -31,6 +28,7 @@ import { runSearch } from '../../api/resolvers/search';
 import { startApi } from '../../api/server';
 import type { ApiOptions } from '../../api/graphql';
 import { handWrittenOptions } from './handWritten';
+import { closedLoop, cpuSeconds, jsonPoster, median, percentile, type ServerProcess, startBackendCpu, startServerProcess, summary } from './support';
 import type { Plugin } from 'graphql-yoga';
 import type { ApiContext } from '../../api/context';
 import { loadConfig } from '../../infra/config';
@@ -80,6 +78,8 @@ const VARIANTS: Record<string, () => ApiOptions> = {
 };
 const SUBSCRIBERS = Number(args.subscribers);
 const EVENTS = Number(args.events);
+/** The latency columns of this benchmark's lines: p50, p95, p99 and max, aligned. */
+const API_SUMMARY = { percentiles: [50, 95, 99], width: 7 };
 
 const WORDS = ['react', 'express', 'lodash', 'json', 'http', 'client', 'server', 'parser', 'date', 'time', 'color', 'cli', 'logger', 'stream', 'cache', 'queue',
   'test', 'mock', 'schema', 'config', 'router', 'auth', 'crypto', 'image', 'yaml', 'markdown', 'template', 'graph', 'async', 'promise', 'retry', 'fetch',
@@ -88,47 +88,19 @@ const ADJECTIVES = ['fast', 'tiny', 'simple', 'robust', 'typed', 'modern', 'ligh
 const QUERIES = ['react', 'express', 'lodash', 'react-dom', 'json-parser', 'http client', 'fast json', 'date', 'orm', 'logger', 'redis cache', 'markdown',
   'yaml parser', 'retry', 'typed schema', 'secure auth', 'chart', 'stream', 'lint', 'watch file'];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-function summary(latencies: number[]): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(1).padStart(7);
-  return `p50 ${f(percentile(sorted, 50))} ms  p95 ${f(percentile(sorted, 95))} ms  p99 ${f(percentile(sorted, 99))} ms  max ${f(sorted.at(-1) ?? NaN)} ms`;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc; null where that cannot be read. */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Starts measuring the CPU time spent by the API process, the database's backends and this process; `stop`
  * gives it per request.
  */
 async function startCpuMeter(pool: Pool, apiPid: number): Promise<{ stop(requests: number): Promise<{ text: string; apiMs: number }> }> {
-  const backends = async () =>
-    (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
-  const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
+  const backendCpu = await startBackendCpu(pool);
   const apiBefore = cpuSeconds(apiPid);
   const self = process.cpuUsage();
   return {
     async stop(requests) {
       const used = process.cpuUsage(self);
       const apiAfter = cpuSeconds(apiPid);
-      // A backend gone by now was an idle one the pool closed: it counts for nothing.
-      let db: number | null = 0;
-      for (const pid of new Set([...before.keys(), ...(await backends())])) {
-        const [then, now] = [before.get(pid), cpuSeconds(pid)];
-        if (then === null) db = null;
-        else if (db !== null && now !== null) db += now - (then ?? 0);
-      }
+      const db = await backendCpu();
       const ms = (seconds: number | null) => (seconds === null ? 'n/a' : ((seconds * 1000) / requests).toFixed(2));
       const api = apiBefore === null || apiAfter === null ? null : apiAfter - apiBefore;
       return {
@@ -137,24 +109,6 @@ async function startCpuMeter(pool: Pool, apiPid: number): Promise<{ stop(request
       };
     },
   };
-}
-
-/** Runs `total` calls of `call`, `concurrency` at a time; returns each call's latency in ms and the wall time. */
-async function load(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<{ latencies: number[]; seconds: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        await call(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { latencies, seconds: (performance.now() - started) / 1000 };
 }
 
 async function seed(pool: Pool): Promise<void> {
@@ -207,39 +161,13 @@ const varied = (i: number): SearchRequest => ({
 interface Variant {
   /** The first variant is the one the others are compared with. */
   label: string;
-  api: { url: string; pid: number };
-}
-
-/** Median of the rounds' figures. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[sorted.length >> 1]!;
+  api: ServerProcess;
 }
 
 async function benchSearch(pool: Pool, variants: Variant[]): Promise<void> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
-  const agentsOf = new Map(variants.map((v) => [v, new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })]));
-  const post = (variant: Variant, body: string) =>
-    new Promise<{ errors?: unknown }>((resolve, reject) => {
-      const target = new URL(variant.api.url);
-      const request = http.request(
-        { agent: agentsOf.get(variant), host: '127.0.0.1', port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { errors?: unknown });
-            } catch (err) {
-              reject(err as Error);
-            }
-          });
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
+  const clientsOf = new Map(variants.map((v) => [v, jsonPoster(v.api.url, CONCURRENCY)]));
+  const post = (variant: Variant, body: string) => clientsOf.get(variant)!.post(body);
   const viaHttp = (variant: Variant, requestOf: (i: number) => SearchRequest) => async (i: number) => {
     const { query, registry, first } = requestOf(i);
     const json = await post(variant, JSON.stringify({ query: SEARCH, variables: { q: query, r: registry, first } }));
@@ -251,11 +179,11 @@ async function benchSearch(pool: Pool, variants: Variant[]): Promise<void> {
     if (json.errors) throw new Error(JSON.stringify(json.errors));
   };
   // The server closes idle keep-alive connections after a few seconds: open them again before each timing.
-  const openConnections = (variant: Variant) => load(2 * CONCURRENCY, CONCURRENCY, () => trivial(variant)().catch(() => undefined));
+  const openConnections = (variant: Variant) => closedLoop(2 * CONCURRENCY, CONCURRENCY, () => trivial(variant)().catch(() => undefined));
   const measured = async (variant: Variant, total: number, concurrency: number, call: (i: number) => Promise<void>) => {
     await openConnections(variant);
     const meter = await startCpuMeter(pool, variant.api.pid);
-    const run = await load(total, concurrency, call);
+    const run = await closedLoop(total, concurrency, call);
     return { ...run, cpu: await meter.stop(total) };
   };
   const rate = (total: number, seconds: number) => `${(total / seconds).toFixed(0).padStart(5)} req/s`;
@@ -267,13 +195,13 @@ async function benchSearch(pool: Pool, variants: Variant[]): Promise<void> {
   const matches = await Promise.all(QUERIES.map(async (q) => (await runSearch({ pool }, q, null, null, 1_000_000)).length));
   console.log(`popular queries: ${QUERIES.length} (${QUERIES.join(', ')}); matches per query: median ${[...matches].sort((a, b) => a - b)[matches.length >> 1]}, max ${Math.max(...matches)}`);
   console.log(`varied queries: "<adjective> <word>" × registry filter × page size 10-30 (e.g. "${varied(1234).query}")`);
-  for (const variant of variants) await load(400, 20, viaHttp(variant, varied)); // warm-up: caches, JIT
+  for (const variant of variants) await closedLoop(400, 20, viaHttp(variant, varied)); // warm-up: caches, JIT
 
   for (const [label, requestOf] of [['popular', popular], ['varied', varied]] as const) {
-    const serial = await load(Math.min(REQUESTS, 500), 1, viaSql(requestOf));
+    const serial = await closedLoop(Math.min(REQUESTS, 500), 1, viaSql(requestOf));
     const sql = await measured(variants[0]!, REQUESTS, CONCURRENCY, viaSql(requestOf));
-    console.log(`search ${label.padEnd(7)} SQL, 1 at a time                 ${summary(serial.latencies)}`);
-    console.log(`search ${label.padEnd(7)} SQL, ${CONCURRENCY} at once on the pool      ${summary(sql.latencies)}  ${rate(REQUESTS, sql.seconds)}  ${sql.cpu.text}`);
+    console.log(`search ${label.padEnd(7)} SQL, 1 at a time                 ${summary(serial.latencies, API_SUMMARY)}`);
+    console.log(`search ${label.padEnd(7)} SQL, ${CONCURRENCY} at once on the pool      ${summary(sql.latencies, API_SUMMARY)}  ${rate(REQUESTS, sql.seconds)}  ${sql.cpu.text}`);
   }
 
   // Each round runs every case on every variant, the variants' order alternating from round to round.
@@ -295,7 +223,7 @@ async function benchSearch(pool: Pool, variants: Variant[]): Promise<void> {
         const figures = { p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: total / run.seconds, apiCpuMs: run.cpu.apiMs };
         const key = `${caseLabel}\u0000${variant.label}`;
         results.set(key, [...(results.get(key) ?? []), figures]);
-        console.log(`round ${round + 1} ${variant.label.padEnd(21)} ${caseLabel.padEnd(26)} ${summary(run.latencies)}  ${rate(total, run.seconds)}  ${run.cpu.text}`);
+        console.log(`round ${round + 1} ${variant.label.padEnd(21)} ${caseLabel.padEnd(26)} ${summary(run.latencies, API_SUMMARY)}  ${rate(total, run.seconds)}  ${run.cpu.text}`);
       }
     }
   }
@@ -314,7 +242,7 @@ async function benchSearch(pool: Pool, variants: Variant[]): Promise<void> {
       console.log(`${''.padEnd(26)} ${`÷ ${other.variant.label}`.padEnd(21)} ${(first!.p50 / other.p50).toFixed(2).padStart(8)} ${(first!.p99 / other.p99).toFixed(2).padStart(8)} ${(first!.perSecond / other.perSecond).toFixed(2).padStart(7)} ${(first!.apiCpuMs / other.apiCpuMs).toFixed(2).padStart(15)}`);
     }
   }
-  for (const agent of agentsOf.values()) agent.destroy();
+  for (const client of clientsOf.values()) client.close();
 }
 
 async function benchStream(pool: Pool, url: string): Promise<void> {
@@ -359,7 +287,7 @@ async function benchStream(pool: Pool, url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-  console.log(`stream, append → received (${SUBSCRIBERS} graphql-ws subscribers × ${EVENTS} events, ${received}/${SUBSCRIBERS * EVENTS} delivered) ${summary(latencies)}`);
+  console.log(`stream, append → received (${SUBSCRIBERS} graphql-ws subscribers × ${EVENTS} events, ${received}/${SUBSCRIBERS * EVENTS} delivered) ${summary(latencies, API_SUMMARY)}`);
   await Promise.all(clients.map((c) => c.dispose()));
 }
 
@@ -372,28 +300,6 @@ async function serve(databaseUrl: string): Promise<void> {
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0, options());
   console.log(`listening ${api.url}`);
   process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
-}
-
-async function startServerProcess(databaseUrl: string, variant: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', __filename, '--serve', databaseUrl, '--variant', variant], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the API process exited (${code})`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 async function main(): Promise<void> {
@@ -417,7 +323,7 @@ async function main(): Promise<void> {
     }
     const labels = args.variants.split(',');
     for (const label of labels) if (!VARIANTS[label]) throw new Error(`unknown variant ${label}; one of ${Object.keys(VARIANTS).join(', ')}`);
-    const variants = await Promise.all(labels.map(async (label) => ({ label, api: await startServerProcess(config.databaseUrl, label) })));
+    const variants = await Promise.all(labels.map(async (label) => ({ label, api: await startServerProcess(__filename, ['--serve', config.databaseUrl, '--variant', label]) })));
     try {
       await benchSearch(pool, variants);
       if (SUBSCRIBERS > 0) await benchStream(pool, variants[0]!.api.url);

@@ -27,6 +27,7 @@ import { freePort, startDevServer } from '../../infra/temporal/devServer';
 import { startTemporalServer } from '../../infra/temporal/server';
 import { ensureNamespace } from '../../infra/temporal/namespace';
 import { testAdminDatabaseUrl } from '../support/env';
+import { percentile } from './support';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,10 +56,6 @@ const FAN_OUT_BATCH = 200;
 
 function say(line: string): void {
   console.log(`[bench] ${line}`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
 // --- CPU from /proc -------------------------------------------------------------------------------------------

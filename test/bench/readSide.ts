@@ -14,8 +14,6 @@
 //    (crawls) over the first --single-results events, for comparison.
 // Ends with one JSON line of the headline figures. The API processes and Postgres share the machine with this load
 // generator: figures are for the whole machine.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -32,6 +30,7 @@ import { loadConfig } from '../../infra/config';
 import { openDatabase } from '../../infra/db';
 import { Random } from '../../demo/random';
 import { databaseUrlFor, printSizeReport, SEED_DEFAULTS, seedLarge, seedOptionsFrom, sizeReport } from './seedLarge';
+import { closedLoop, cpuSeconds, jsonPoster, openLoop, p99, type ServerProcess, startServerProcess, summary } from './support';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,18 +61,6 @@ const EVENTS = Number(args.events);
 const SINGLE_RESULTS = Number(args['single-results']);
 const SKIP = new Set(args.skip.split(',').filter(Boolean));
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-
-function summary(latencies: number[]): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(1);
-  return `p50 ${f(percentile(sorted, 50))} ms, p99 ${f(percentile(sorted, 99))} ms, max ${f(sorted.at(-1) ?? NaN)} ms`;
-}
-
-const p99 = (latencies: number[]) => percentile([...latencies].sort((a, b) => a - b), 99);
-
 /** Child mode: the API on the database, as `changelogs api` runs it. */
 async function serve(databaseUrl: string): Promise<void> {
   const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench' });
@@ -81,16 +68,6 @@ async function serve(databaseUrl: string): Promise<void> {
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
   console.log(`listening ${api.url}`);
   process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; NaN where that cannot be read. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /**
@@ -115,96 +92,10 @@ async function serveFanOut(databaseUrl: string): Promise<void> {
 
 const FAN_OUT_CHANNEL = 'bench_fan_out';
 
-async function startServerProcess(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve'): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const profile = args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : [];
-  const child = spawn(process.execPath, [...profile, '-r', 'tsx/cjs', __filename, mode, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the API process exited (${code})`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-/** Runs `total` calls, `concurrency` at a time; each call's latency in ms and the wall time. */
-async function closedLoop(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<{ latencies: number[]; perSecond: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        await call(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { latencies, perSecond: total / ((performance.now() - started) / 1000) };
-}
-
-/** Starts a call every 1/rate s for `seconds`, whatever is still running; latency from when each was due. */
-async function openLoop(rate: number, seconds: number, call: (i: number) => Promise<void>): Promise<{ latencies: number[]; errors: number }> {
-  const total = Math.max(1, Math.round(rate * seconds));
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const running: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    running.push(
-      call(i).then(
-        () => void latencies.push(performance.now() - due),
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(running);
-  return { latencies, errors };
-}
-
-function poster(url: string, sockets: number): { post(body: string): Promise<{ errors?: unknown }>; close(): void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  const target = new URL(url);
-  return {
-    post: (body) =>
-      new Promise((resolve, reject) => {
-        const request = http.request(
-          { agent, host: '127.0.0.1', port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => {
-              try {
-                resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { errors?: unknown });
-              } catch (err) {
-                reject(err as Error);
-              }
-            });
-            response.on('error', reject);
-          },
-        );
-        request.on('error', reject);
-        request.end(body);
-      }),
-    close: () => agent.destroy(),
-  };
+/** An API process (`--serve`) or a plain fan-out one (`--serve-fan-out`) on the database, profiled with --profile-dir. */
+function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve'): Promise<ServerProcess> {
+  const nodeFlags = args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : [];
+  return startServerProcess(__filename, [mode, databaseUrl], { nodeFlags });
 }
 
 interface SearchRequest {
@@ -249,7 +140,7 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
 
 async function benchSearch(pool: Pool, url: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
-  const client = poster(url, CONCURRENCY);
+  const client = jsonPoster(url, CONCURRENCY);
   const check = (json: { errors?: unknown }) => {
     if (json.errors) throw new Error(JSON.stringify(json.errors));
   };
@@ -328,7 +219,7 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
   }
   const expected = SUBSCRIBERS * EVENTS;
   for (let waited = 0; received < expected && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-  const cpu = servers.reduce((sum, s, i) => sum + cpuSeconds(s.pid) - cpuBefore[i]!, 0);
+  const cpu = servers.reduce((sum, s, i) => sum + (cpuSeconds(s.pid) ?? NaN) - (cpuBefore[i] ?? NaN), 0);
   console.log(`stream: append → received by each of ${SUBSCRIBERS} subscribers, ${EVENTS} events 1 s apart: ${received}/${expected} delivered, ${summary(latencies)}; API processes' CPU ${((cpu * 1e6) / Math.max(1, received)).toFixed(0)} µs a delivery`);
   await Promise.all(clients.map((c) => c.dispose()));
   return { p99Ms: p99(latencies), delivered: received, expected };
@@ -340,7 +231,7 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
  * of the same shape and size, the same 1 s spacing. Its p99 is what this machine allows any fan-out of this size.
  */
 async function benchFanOutFloor(pool: Pool, databaseUrl: string): Promise<{ p99Ms: number; delivered: number; expected: number }> {
-  const servers = await Promise.all([startServerProcess(databaseUrl, '--serve-fan-out'), startServerProcess(databaseUrl, '--serve-fan-out')]);
+  const servers = await Promise.all([startChild(databaseUrl, '--serve-fan-out'), startChild(databaseUrl, '--serve-fan-out')]);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const sockets: WebSocket[] = [];
@@ -370,7 +261,7 @@ async function benchFanOutFloor(pool: Pool, databaseUrl: string): Promise<{ p99M
     }
     const expected = SUBSCRIBERS * EVENTS;
     for (let waited = 0; latencies.length < expected && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-    const cpu = servers.reduce((sum, s, i) => sum + cpuSeconds(s.pid) - cpuBefore[i]!, 0);
+    const cpu = servers.reduce((sum, s, i) => sum + (cpuSeconds(s.pid) ?? NaN) - (cpuBefore[i] ?? NaN), 0);
     console.log(`stream floor, plain ws: NOTIFY → ${SUBSCRIBERS} sockets over two processes, ${EVENTS} events 1 s apart: ${latencies.length}/${expected} delivered, ${summary(latencies)}; servers' CPU ${((cpu * 1e6) / Math.max(1, latencies.length)).toFixed(0)} µs a delivery`);
     return { p99Ms: p99(latencies), delivered: latencies.length, expected };
   } finally {
@@ -481,7 +372,7 @@ async function main(): Promise<void> {
       console.log(`\nrebuild: ${replayed} events in ${seconds.toFixed(1)} s (replay ${((finishing - started) / 1000).toFixed(1)} s, entries, documents, indexes and swap ${((performance.now() - finishing) / 1000).toFixed(1)} s): ${result.rebuildEventsPerSecond.toFixed(0)} events/s`);
       await pool.query('VACUUM ANALYZE');
     }
-    const servers = await Promise.all([startServerProcess(databaseUrlFor(options.database)), startServerProcess(databaseUrlFor(options.database))]);
+    const servers = await Promise.all([startChild(databaseUrlFor(options.database)), startChild(databaseUrlFor(options.database))]);
     try {
       if (!SKIP.has('search')) {
         const search = await benchSearch(pool, servers[0]!.url);

@@ -12,7 +12,6 @@
 // The last line is one JSON object: {"dependencies", "entries", "reportP50Ms", "reportCpuP50Ms", "perPackageP50Ms", ...}.
 // Needs Postgres (DATABASE_URL's server, or 127.0.0.1:5432); creates and drops its own database.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pMap from 'p-map';
@@ -26,6 +25,7 @@ import { dropDatabase, openDatabase } from '../../infra/db';
 import { parseLockfile } from '../../upgrade/lockfiles';
 import { renderMarkdown } from '../../upgrade/render';
 import { buildUpgradeReport } from '../../upgrade/report';
+import { median, startBackendCpu } from './support';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,37 +118,19 @@ async function post(url: string, query: string, variables: Record<string, unknow
   return { data: body.data, bytes: text.length };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc; null where that cannot be read. */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
-
 /**
  * CPU time spent by this process (the API and the client) and by Postgres's backends on the scratch database
  * while `run` runs: on a machine shared with other work, wall time stretches with the load but CPU time does not.
  */
 async function withCpu<T>(monitor: Pool, run: () => Promise<T>): Promise<{ result: T; nodeMs: number; postgresMs: number | null }> {
-  const backends = async () =>
-    (await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
-  const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
+  const backendCpu = await startBackendCpu(monitor);
   const self = process.cpuUsage();
   const result = await run();
   const used = process.cpuUsage(self);
-  let postgres: number | null = 0;
-  for (const pid of new Set([...before.keys(), ...(await backends())])) {
-    const [then, now] = [before.get(pid), cpuSeconds(pid)];
-    if (then === null) postgres = null;
-    else if (postgres !== null && now !== null) postgres += now - (then ?? 0);
-  }
+  const postgres = await backendCpu();
   return { result, nodeMs: (used.user + used.system) / 1000, postgresMs: postgres === null ? null : postgres * 1000 };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function main(): Promise<void> {

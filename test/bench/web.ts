@@ -12,7 +12,6 @@
 //      entries, 30 crawls), for the same packages as pass 2.
 // The last line is one JSON object: {"ttfbP50Ms", "ttfbP99Ms", "graphqlP50Ms"} (pass 2's TTFB, pass 3's p50).
 // Needs Postgres (DATABASE_URL's server, or 127.0.0.1:5432); creates and drops its own database.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
@@ -24,6 +23,7 @@ import { loadConfig } from '../../infra/config';
 import { dropDatabase, openDatabase } from '../../infra/db';
 import type { Registry } from '../../workflows/types';
 import { recordRelease } from '../support/releases';
+import { percentile, type ServerProcess, startServerProcess, summary } from './support';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,17 +40,9 @@ const ENTRIES = Number(args.entries);
 const CONCURRENCY = Number(args.concurrency);
 const REQUESTS = Number(args.requests);
 const REGISTRIES: Registry[] = ['npm', 'rubygems', 'pypi'];
+/** The latency columns of this benchmark's lines: p50, p90, p99 and max, aligned. */
+const WEB_SUMMARY = { percentiles: [50, 90, 99], width: 6 };
 const WORDS = ['parser', 'stream', 'cache', 'router', 'schema', 'client', 'server', 'logger', 'queue', 'config', 'format', 'watch', 'color', 'date', 'yaml', 'json'];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-function summary(latencies: number[]): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(1).padStart(6);
-  return `p50 ${f(percentile(sorted, 50))} ms  p90 ${f(percentile(sorted, 90))} ms  p99 ${f(percentile(sorted, 99))} ms  max ${f(sorted.at(-1) ?? NaN)} ms`;
-}
 
 interface Seeded {
   registry: Registry;
@@ -93,28 +85,6 @@ async function serve(databaseUrl: string): Promise<void> {
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
   console.log(`listening ${api.url}`);
   process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
-}
-
-async function startServerProcess(databaseUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', __filename, '--serve', databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the API process exited (${code})`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 interface Timing {
@@ -170,7 +140,7 @@ async function main(): Promise<void> {
   base.pathname = `/changelogs_bench_web_${randomBytes(3).toString('hex')}`;
   const config = loadConfig({ DATABASE_URL: base.toString(), NPM_REGISTRY_URL: 'http://127.0.0.1:9' });
   const pool = await openDatabase(config.databaseUrl);
-  let server: Awaited<ReturnType<typeof startServerProcess>> | null = null;
+  let server: ServerProcess | null = null;
   try {
     const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
     console.log(`# changelogs web benchmark — ${new Date().toISOString()}`);
@@ -180,7 +150,7 @@ async function main(): Promise<void> {
     const packages = await seed(pool);
     console.log(`seeded ${PACKAGES} packages × ${ENTRIES} changelog entries through the recording activity in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    server = await startServerProcess(config.databaseUrl);
+    server = await startServerProcess(__filename, ['--serve', config.databaseUrl]);
     const port = Number(new URL(server.url).port);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     // The same random packages for the page and GraphQL passes.
@@ -195,8 +165,8 @@ async function main(): Promise<void> {
 
     const shuffled = [...packages].sort(() => random() - 0.5);
     const report = (label: string, run: { timings: Timing[]; seconds: number }) => {
-      console.log(`${label.padEnd(34)} TTFB ${summary(run.timings.map((t) => t.ttfb))}`);
-      console.log(`${''.padEnd(34)} full ${summary(run.timings.map((t) => t.total))}  ${(run.timings.length / run.seconds).toFixed(0)} req/s`);
+      console.log(`${label.padEnd(34)} TTFB ${summary(run.timings.map((t) => t.ttfb), WEB_SUMMARY)}`);
+      console.log(`${''.padEnd(34)} full ${summary(run.timings.map((t) => t.total), WEB_SUMMARY)}  ${(run.timings.length / run.seconds).toFixed(0)} req/s`);
     };
     const cold = await load(shuffled.length, (i) => page(shuffled[i]!)());
     report(`cold pages (${shuffled.length}, all rendered)`, cold);
