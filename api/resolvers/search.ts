@@ -79,16 +79,18 @@ WITH query AS MATERIALIZED (
   WHERE ${REGISTRY} AND ${AFTER}
   ORDER BY sort_key, registry, name LIMIT $8::int
 ), changelogs AS MATERIALIZED (
-  -- Packages that match only with their changelog text (weight C) counted in: the whole document, through its
-  -- GIN index, only while the page still has room; only these read the (often out-of-line) document to rank it.
+  -- Packages that match only with their changelog text (weight C) counted in: the whole document (search_head ||
+  -- changelog_document, the expression packages_registry_document indexes, written exactly so for the planner to
+  -- use it), only while the page still has room; only these read the (often out-of-line) changelog to rank it.
   -- A word common in changelogs matches a large share of all packages ("abortsignal" in the 1M-event set: ranking
   -- every match read each one's document, 2.2 s), so at most ${CHANGELOG_CANDIDATES} candidates are ranked: the first the
   -- index finds, the same ones for every page of the same search while the table is unchanged.
   SELECT * FROM (
     SELECT c.registry, c.name, ${TEXT} AS tier, (-ts_rank(c.document, (SELECT ranked FROM query), 32))::float8 AS sort_key
-      FROM (SELECT p.registry, p.name, p.document
+      FROM (SELECT p.registry, p.name, p.search_head || p.changelog_document AS document
               FROM packages p
-             WHERE p.document @@ (SELECT matched FROM query) AND NOT p.search_head @@ (SELECT matched FROM query)
+             WHERE p.changelog_document IS NOT NULL AND (p.search_head || p.changelog_document) @@ (SELECT matched FROM query)
+               AND NOT p.search_head @@ (SELECT matched FROM query)
                AND ($3::text IS NULL OR p.registry = $3::text)
                AND (NOT EXISTS (SELECT FROM packages WHERE ${PREFIX_RANGE}) OR lower(p.name) NOT LIKE $2::text)
                AND coalesce($4::int, ${EXACT}) <= ${TEXT} AND (SELECT count(*) FROM names) + (SELECT count(*) FROM heads) < $8::int
