@@ -17,7 +17,7 @@ import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/rep
 import { runSearch, searchQuery } from './resolvers/search';
 import { crawlBatchesSubscription, crawlsSubscription } from './resolvers/subscription';
 import { upgradeReportQuery } from './resolvers/upgradeReport';
-import { shareInFlight } from './shareInFlight';
+import { createSearchWindows } from './searchWindows';
 
 const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
@@ -31,6 +31,8 @@ function authorizationOf(initial: Partial<YogaInitialContext> & { connectionPara
 export interface ApiOptions {
   /** How long identical searches share one response; 0 turns the cache off. */
   searchCacheTtlMs?: number;
+  /** How long a search's ranked window serves repeats of it (the configuration's by default); 0 turns them off. */
+  searchWindowTtlMs?: number;
   /** Given the default guard and cache plugins (the limits, the search response cache), those to use instead. */
   plugins?: (defaults: Plugin[]) => Plugin[];
   /** How a GraphQL request's body reaches yoga, which gets the request on `next`; `withParsedBody` by default. */
@@ -50,7 +52,7 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
     },
   });
   const queryFields = Object.keys(schema.getQueryType()!.getFields());
-  const searchPackages: ApiContext['searchPackages'] = shareInFlight(
+  const windows = createSearchWindows(
     async (...args) => {
       const done = shared.metrics.searchDuration.startTimer();
       try {
@@ -59,8 +61,15 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
         done();
       }
     },
-    (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]),
+    { ttlMs: options.searchWindowTtlMs ?? shared.config.api.searchWindowTtlMs },
   );
+  // Windows showing a package go as a crawl result of it arrives (before the follower is ready nothing is kept:
+  // the server listens only once it is).
+  shared.follower
+    .ready()
+    .then(() => shared.follower.listen((event) => windows.invalidate(event.data.registry, event.data.name)))
+    .catch(() => undefined); // startApi reports a follower that cannot start
+  const searchPackages: ApiContext['searchPackages'] = windows.search;
   const guardsAndCache = [...useLimits(), useSearchResponseCache({ ttlMs: options.searchCacheTtlMs ?? 2_000, queryFields })];
   return createYoga<object, ApiContext>({
     schema,

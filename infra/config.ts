@@ -72,6 +72,8 @@ export interface Config {
     token: string | null;
     /** How long a stopping API server waits for requests in flight before closing their connections. */
     shutdownGraceMs: number;
+    /** How long a search's ranked window serves repeats of it (api/searchWindows.ts); 0 turns the windows off. */
+    searchWindowTtlMs: number;
   };
   upstreams: Upstreams;
   discovery: {
@@ -260,7 +262,12 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       dataDir: path.resolve(root, env.DATA_DIR || '.data'),
       workflowBundle: env.WORKFLOW_BUNDLE || null,
     },
-    api: { port: integer(env, 'PORT', 4000, 0), token: env.API_TOKEN || null, shutdownGraceMs: integer(env, 'API_SHUTDOWN_GRACE_MS', 10_000, 0) },
+    api: {
+      port: integer(env, 'PORT', 4000, 0),
+      token: env.API_TOKEN || null,
+      shutdownGraceMs: integer(env, 'API_SHUTDOWN_GRACE_MS', 10_000, 0),
+      searchWindowTtlMs: integer(env, 'SEARCH_WINDOW_TTL_MS', 30_000, 0),
+    },
     upstreams: upstreamConfig,
     discovery: {
       pollIntervalSeconds: integer(env, 'POLL_INTERVAL_SECONDS', 60),

@@ -212,7 +212,8 @@ describe('reads', () => {
   });
 
   test('identical searches share one response while it is fresh; other queries are never cached', async () => {
-    const api = await inProcessApi({ searchCacheTtlMs: 60_000 });
+    // The response cache alone (search windows, below, would answer the last search from the first one's window).
+    const api = await inProcessApi({ searchCacheTtlMs: 60_000, searchWindowTtlMs: 0 });
     try {
       const SEARCH = '{ search(query: "cache-probe") { edges { node { name } } } }';
       const PACKAGE = '{ package(registry: NPM, name: "cache-probe") { name } }';
@@ -228,6 +229,32 @@ describe('reads', () => {
       // A different search (variables included) is its own entry.
       const fresh = await api.graphql<{ search: { edges: unknown[] } }>('query ($q: String!) { search(query: $q) { edges { node { name } } } }', { q: 'cache-probe' });
       expect(fresh.data!.search.edges).toEqual([{ node: { name: 'cache-probe' } }]);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  test("a search's window serves its other pages and page sizes, and shows a package's new data once its crawl result arrives", async () => {
+    const api = await inProcessApi({ searchCacheTtlMs: 0, searchWindowTtlMs: 60_000 });
+    try {
+      for (let i = 0; i < 8; i++) await recordRelease(stack.pool, { registry: 'npm', name: `window-probe-${i}`, version: '1.0.0', summary: 'window probe' });
+      const SEARCH = 'query ($first: Int, $after: String) { search(query: "window-probe", first: $first, after: $after) { edges { node { name latestVersion } } pageInfo { endCursor } } }';
+      type Result = { search: { edges: { node: { name: string; latestVersion: string } }[]; pageInfo: { endCursor: string } } };
+      const searches = () => api.statements.filter((s) => s.includes('search_head')).length;
+      const first = await api.graphql<Result>(SEARCH, { first: 3 });
+      expect(first.data!.search.edges.map((e) => e.node.name)).toEqual(['window-probe-0', 'window-probe-1', 'window-probe-2']);
+      const after = await api.graphql<Result>(SEARCH, { first: 3, after: first.data!.search.pageInfo.endCursor });
+      expect(after.data!.search.edges.map((e) => e.node.name)).toEqual(['window-probe-3', 'window-probe-4', 'window-probe-5']);
+      expect((await api.graphql<Result>(SEARCH, { first: 8 })).data!.search.edges).toHaveLength(8);
+      expect(searches()).toBe(1);
+
+      await recordRelease(stack.pool, { registry: 'npm', name: 'window-probe-4', version: '2.0.0', summary: 'window probe' });
+      let version = '';
+      for (const deadline = Date.now() + 10_000; version !== '2.0.0' && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        version = (await api.graphql<Result>(SEARCH, { first: 8 })).data!.search.edges.find((e) => e.node.name === 'window-probe-4')!.node.latestVersion;
+      }
+      expect(version).toBe('2.0.0');
+      expect(searches()).toBe(2);
     } finally {
       await api.stop();
     }

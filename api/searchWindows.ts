@@ -1,0 +1,114 @@
+// The ranked head of recent searches, kept per query and registry, so that the next request for the same search
+// (another page size, the next page, a reload) is served without Postgres. People's searches repeat: a handful of
+// words and names make most of them, and those are the searches that cost most (a common word matches thousands
+// of packages, all ranked). A miss reads a whole window (the most a page can hold, plus one row to tell whether more
+// follow); a page that does not fit in the window (deep paging) goes to Postgres as before.
+//
+// Freshness. The API follows the event log (for the live stream): every crawl result names its package, and each
+// window showing that package is dropped as the event arrives, so what a result shows of a package (its latest
+// version, summary, changelog) is never older than the follower is behind the log. Which packages match a search
+// can be older: a package that newly matches appears once the window expires (`ttlMs`, 30 s by default).
+//
+// `lru-cache` bounds the windows by the rows they hold (the least recently used go first) and expires them.
+import { LRUCache } from 'lru-cache';
+import { MAX_PAGE_SIZE } from './connections';
+import type { SearchKey, SearchRow } from './resolvers/search';
+import { shareInFlight } from './shareInFlight';
+
+type Run = (query: string, registry: string | null, after: SearchKey | null, limit: number) => Promise<SearchRow[]>;
+
+export interface SearchWindowsOptions {
+  /** How long a window serves; 0 turns the windows off (every search goes to Postgres). */
+  ttlMs: number;
+  /** The most result rows kept over all windows. */
+  maxRows?: number;
+}
+
+export interface SearchWindows {
+  search: Run;
+  /** A crawl result of this package was appended: windows showing it are dropped. */
+  invalidate(registry: string, name: string): void;
+  /** Searches answered from a kept window, and those that went to Postgres. */
+  readonly stats: { hits: number; misses: number };
+}
+
+interface Window {
+  rows: SearchRow[];
+  /** The window holds every result of the search. */
+  complete: boolean;
+}
+
+/** Rows a window is read with: the largest page, and one more to tell whether more follow. */
+const WINDOW_ROWS = MAX_PAGE_SIZE + 1;
+
+const scopeOf = (registry: string, name: string) => `${registry}\u0000${name}`;
+
+export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000 }: SearchWindowsOptions): SearchWindows {
+  const direct = shareInFlight(run, (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]));
+  const stats = { hits: 0, misses: 0 };
+  if (ttlMs <= 0) return { search: direct, invalidate: () => undefined, stats };
+
+  /** The windows' keys by the packages they show. */
+  const byScope = new Map<string, Set<string>>();
+  const windows = new LRUCache<string, Window>({
+    maxSize: maxRows,
+    sizeCalculation: (window) => Math.max(1, window.rows.length),
+    ttl: ttlMs,
+    // Expired windows go when next asked for (no timer per entry).
+    ttlAutopurge: false,
+    dispose: (window, key) => {
+      for (const row of window.rows) {
+        const scope = scopeOf(row.registry, row.name);
+        const keys = byScope.get(scope);
+        keys?.delete(key);
+        if (keys?.size === 0) byScope.delete(scope);
+      }
+    },
+  });
+  // Bumped by every invalidation: a window read while one came in may predate it, and is used but not kept.
+  let generation = 0;
+  const readWindow = shareInFlight(
+    async (key: string, query: string, registry: string | null): Promise<Window> => {
+      const before = generation;
+      const rows = await run(query, registry, null, WINDOW_ROWS);
+      const window = { rows, complete: rows.length < WINDOW_ROWS };
+      if (generation === before) {
+        windows.set(key, window);
+        for (const row of rows) {
+          const scope = scopeOf(row.registry, row.name);
+          let keys = byScope.get(scope);
+          if (!keys) byScope.set(scope, (keys = new Set()));
+          keys.add(key);
+        }
+      }
+      return window;
+    },
+    (key) => key,
+  );
+
+  return {
+    async search(query, registry, after, limit) {
+      const key = JSON.stringify([query.toLowerCase(), registry]);
+      let window = windows.get(key);
+      const kept = window !== undefined;
+      if (!window && after === null) window = await readWindow(key, query, registry);
+      if (window) {
+        // The page starts after the row the cursor was made from; rows are compared by identity rather than by
+        // order, which Postgres decides (collation), not this code.
+        const start = after === null ? 0 : window.rows.findIndex((row) => row.tier === after[0] && row.sort_key === after[1] && row.registry === after[2] && row.name === after[3]) + 1;
+        if ((after === null || start > 0) && (window.complete || start + limit <= window.rows.length)) {
+          if (kept) stats.hits++;
+          else stats.misses++;
+          return window.rows.slice(start, start + limit);
+        }
+      }
+      stats.misses++;
+      return direct(query, registry, after, limit);
+    },
+    invalidate(registry, name) {
+      generation++;
+      for (const key of [...(byScope.get(scopeOf(registry, name)) ?? [])]) windows.delete(key);
+    },
+    stats,
+  };
+}
