@@ -28,7 +28,7 @@ export function createApiMetrics() {
     }),
     searchDuration: new Histogram({
       name: 'changelogs_api_search_duration_seconds',
-      help: 'Time a search statement takes in Postgres (a search answered from the response cache runs none)',
+      help: 'Time a search statement takes in Postgres (a search answered from the response cache or a search window runs none)',
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),

@@ -5,7 +5,9 @@
 // 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
 //    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
-//    throughput just measured, their latency counted from when each was due (so a stall shows in it).
+//    throughput just measured, their latency counted from when each was due (so a stall shows in it). The API runs
+//    as configured by default (search windows on); the Postgres statements per search are counted from /metrics,
+//    and the first 1,000 of the same searches are run again on an API with the windows off, for comparison.
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
 //    appended one by one; publish-to-delivery latency and how many were delivered. Then the floor of the same shape:
 //    Postgres NOTIFY → two plain `ws` servers → as many plain sockets, nothing of the product in between.
@@ -51,6 +53,8 @@ const { values: args } = parseArgs({
     serve: { type: 'string' },
     /** Internal: run the plain WebSocket fan-out (the stream's floor) on this database and print its URL. */
     'serve-fan-out': { type: 'string' },
+    /** Internal, with --serve: the API's SEARCH_WINDOW_TTL_MS. */
+    'search-window-ttl-ms': { type: 'string' },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -63,7 +67,8 @@ const SKIP = new Set(args.skip.split(',').filter(Boolean));
 
 /** Child mode: the API on the database, as `changelogs api` runs it. */
 async function serve(databaseUrl: string): Promise<void> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench' });
+  const windows = args['search-window-ttl-ms'];
+  const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench', ...(windows && { SEARCH_WINDOW_TTL_MS: windows }) });
   const pool = await openDatabase(config.databaseUrl);
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
   console.log(`listening ${api.url}`);
@@ -93,9 +98,16 @@ async function serveFanOut(databaseUrl: string): Promise<void> {
 const FAN_OUT_CHANNEL = 'bench_fan_out';
 
 /** An API process (`--serve`) or a plain fan-out one (`--serve-fan-out`) on the database, profiled with --profile-dir. */
-function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve'): Promise<ServerProcess> {
+function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve', extra: string[] = []): Promise<ServerProcess> {
   const nodeFlags = args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : [];
-  return startServerProcess(__filename, [mode, databaseUrl], { nodeFlags });
+  return startServerProcess(__filename, [mode, databaseUrl, ...extra], { nodeFlags });
+}
+
+/** Search statements an API process has run so far, and their total seconds, from its /metrics. */
+async function searchStatements(url: string): Promise<{ count: number; seconds: number }> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { count: value('changelogs_api_search_duration_seconds_count'), seconds: value('changelogs_api_search_duration_seconds_sum') };
 }
 
 interface SearchRequest {
@@ -138,7 +150,12 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
   return requests;
 }
 
-async function benchSearch(pool: Pool, url: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
+/**
+ * The floor and the varied searches on the API as configured by default (search windows on), with the Postgres
+ * statements the varied ones ran; then the same varied searches, fewer of them, on an API with the windows off
+ * (`noWindowsUrl`): what each search costs when Postgres answers every one.
+ */
+async function benchSearch(pool: Pool, url: string, noWindowsUrl: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
   const client = jsonPoster(url, CONCURRENCY);
   const check = (json: { errors?: unknown }) => {
@@ -146,24 +163,40 @@ async function benchSearch(pool: Pool, url: string): Promise<{ floor: number; va
   };
   const trivial = async () => check(await client.post('{"query":"{ __typename }"}'));
   const requests = await variedSearches(pool, 3 * REQUESTS + 20_000);
-  let nextRequest = 0;
-  const search = async () => {
-    const { q, r, first } = requests[nextRequest++ % requests.length]!;
-    check(await client.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
+  const searcher = (poster: ReturnType<typeof jsonPoster>) => {
+    let next = 0;
+    return async () => {
+      const { q, r, first } = requests[next++ % requests.length]!;
+      check(await poster.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
+    };
+  };
+  const search = searcher(client);
+  const statementsDuring = async (serverUrl: string, count: number, run: () => Promise<{ perSecond: number; latencies: number[] }>) => {
+    const before = await searchStatements(serverUrl);
+    const result = await run();
+    const after = await searchStatements(serverUrl);
+    const statements = (after.count - before.count) / count;
+    return { ...result, line: `${statements.toFixed(2)} search statements a search, ${(((after.seconds - before.seconds) * 1000) / count).toFixed(2)} ms of them` };
   };
   console.log(`varied searches, e.g. ${requests.slice(0, 8).map((r) => JSON.stringify(r.q)).join(', ')}`);
   await closedLoop(500, CONCURRENCY, trivial); // warm-up: connections, JIT, caches
   await closedLoop(500, CONCURRENCY, search);
   const floor = await closedLoop(REQUESTS, CONCURRENCY, trivial);
   console.log(`{ __typename }, ${CONCURRENCY} at once: ${floor.perSecond.toFixed(0)}/s, ${summary(floor.latencies)}`);
-  const varied = await closedLoop(REQUESTS, CONCURRENCY, search);
-  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}`);
+  const varied = await statementsDuring(url, REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, search));
+  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.line}`);
   const ratio = varied.perSecond / floor.perSecond;
   console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
   const rate = varied.perSecond / 2;
   const open = await openLoop(rate, OPEN_SECONDS, search);
   console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
   client.close();
+
+  const uncachedClient = jsonPoster(noWindowsUrl, CONCURRENCY);
+  const uncachedCount = Math.min(REQUESTS, 1_000);
+  const uncached = await statementsDuring(noWindowsUrl, uncachedCount, () => closedLoop(uncachedCount, CONCURRENCY, searcher(uncachedClient)));
+  uncachedClient.close();
+  console.log(`the first ${uncachedCount} of the same searches with search windows off (SEARCH_WINDOW_TTL_MS=0): ${uncached.perSecond.toFixed(0)}/s (÷ floor ${(uncached.perSecond / floor.perSecond).toFixed(2)}), ${summary(uncached.latencies)}; ${uncached.line}`);
   return { floor: floor.perSecond, varied: varied.perSecond, ratio, p99Ms: p99(open.latencies) };
 }
 
@@ -375,7 +408,8 @@ async function main(): Promise<void> {
     const servers = await Promise.all([startChild(databaseUrlFor(options.database)), startChild(databaseUrlFor(options.database))]);
     try {
       if (!SKIP.has('search')) {
-        const search = await benchSearch(pool, servers[0]!.url);
+        const noWindows = await startChild(databaseUrlFor(options.database), '--serve', ['--search-window-ttl-ms', '0']);
+        const search = await benchSearch(pool, servers[0]!.url, noWindows.url).finally(() => noWindows.stop());
         result.searchFloorRatio = search.ratio;
         result.searchP99Ms = search.p99Ms;
       }
