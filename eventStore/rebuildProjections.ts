@@ -258,6 +258,12 @@ async function createScratchTables(client: PoolClient, extras: TableExtras): Pro
       `CREATE TABLE ${SCRATCH}.${table} (LIKE public.${table} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING STORAGE)`,
     );
   }
+  // Storage parameters an operator set (fillfactor, autovacuum settings): LIKE copies none.
+  const { rows } = await client.query<{ table: string; options: string[] }>(
+    `SELECT relname AS table, reloptions AS options FROM pg_class WHERE oid = ANY ($1::regclass[]) AND reloptions IS NOT NULL`,
+    [PROJECTION_TABLES.map((t) => `public.${t}`)],
+  );
+  for (const { table, options } of rows) await client.query(`ALTER TABLE ${SCRATCH}.${quoteIdent(table)} SET (${options.join(', ')})`);
   for (const key of extras.keys) await client.query(key);
   // Without INCLUDING GENERATED, generated columns are copied as plain ones (left empty); keyed as projectBatch upserts.
   await client.query(`CREATE SCHEMA ${FOLD}`);

@@ -49,6 +49,9 @@ test('rebuilt projections equal the live ones', async () => {
   expect(live.changelog_entries!.length).toBeGreaterThan(4);
   expect(live.crawls).toHaveLength(6);
 
+  // A storage parameter an operator set on a read model survives the rebuild (the fresh table gets it too).
+  await stack.pool.query('ALTER TABLE crawls SET (fillfactor = 90)');
+
   // Damage the live read models: the rebuild must come from the log alone.
   await stack.pool.query(`UPDATE packages SET summary = 'tampered', latest_version = '9.9.9'`);
   await stack.pool.query(`DELETE FROM crawls WHERE name = 'plain'`);
@@ -63,6 +66,9 @@ test('rebuilt projections equal the live ones', async () => {
   expect(progress.filter((p) => p.phase === 'replay').length).toBeGreaterThan(1);
 
   expect(await snapshot()).toEqual(live);
+  const { rows: options } = await stack.pool.query<{ reloptions: string[] }>(`SELECT reloptions FROM pg_class WHERE oid = 'public.crawls'::regclass`);
+  expect(options[0]!.reloptions).toEqual(['fillfactor=90']);
+  await stack.pool.query('ALTER TABLE crawls RESET (fillfactor)');
   // The scratch tables are gone and search still uses the rebuilt documents.
   const { rows: schemas } = await stack.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'projections_rebuild'`);
   expect(schemas).toHaveLength(0);
