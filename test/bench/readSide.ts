@@ -114,6 +114,8 @@ interface SearchRequest {
   q: string;
   r: string | null;
   first: number;
+  /** What kind of search it is (for the per-kind figures). */
+  kind: string;
 }
 
 /**
@@ -145,7 +147,7 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
       const at = random.int(1, p.name.length - 1);
       q = p.name.slice(0, at) + p.name.slice(at + 1);
     }
-    requests.push({ q, r: random.pick([null, 'NPM', 'RUBYGEMS', 'PYPI']), first: random.int(10, 30) });
+    requests.push({ q, r: random.pick([null, 'NPM', 'RUBYGEMS', 'PYPI']), first: random.int(10, 30), kind });
   }
   return requests;
 }
@@ -195,8 +197,17 @@ async function benchSearch(pool: Pool, url: string, noWindowsUrl: string): Promi
   const uncachedClient = jsonPoster(noWindowsUrl, CONCURRENCY);
   const uncachedCount = Math.min(REQUESTS, 1_000);
   const uncached = await statementsDuring(noWindowsUrl, uncachedCount, () => closedLoop(uncachedCount, CONCURRENCY, searcher(uncachedClient)));
-  uncachedClient.close();
   console.log(`the first ${uncachedCount} of the same searches with search windows off (SEARCH_WINDOW_TTL_MS=0): ${uncached.perSecond.toFixed(0)}/s (÷ floor ${(uncached.perSecond / floor.perSecond).toFixed(2)}), ${summary(uncached.latencies)}; ${uncached.line}`);
+  // One at a time, windows off: what each kind of search costs with no queue in front of it.
+  const byKind = new Map<string, number[]>();
+  for (const { q, r, first, kind } of requests.slice(0, Math.min(REQUESTS, 700))) {
+    const t0 = performance.now();
+    check(await uncachedClient.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
+    byKind.set(kind, [...(byKind.get(kind) ?? []), performance.now() - t0]);
+  }
+  uncachedClient.close();
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  console.log(`one at a time, windows off, by kind: ${[...byKind].sort((a, b) => mean(b[1]) - mean(a[1])).map(([kind, ms]) => `${kind} mean ${mean(ms).toFixed(1)} ms (n ${ms.length}, ${summary(ms)})`).join('; ')}`);
   return { floor: floor.perSecond, varied: varied.perSecond, ratio, p99Ms: p99(open.latencies) };
 }
 
@@ -392,17 +403,24 @@ async function main(): Promise<void> {
   try {
     printSizeReport(await sizeReport(pool));
     if (!SKIP.has('rebuild')) {
+      // Each run from the same start: whatever an earlier run (or the seed) left dirty in shared buffers written out
+      // first, rather than by checkpoints in the middle of this one (where it is allowed: superuser or pg_checkpoint).
+      await pool.query('CHECKPOINT').catch(() => undefined);
       const started = performance.now();
-      let finishing = 0;
+      // Where the time went: the replay, then each finishing step and the swap, in order.
+      const steps: [string, number][] = [['replay', started]];
       const { replayed } = await rebuildProjections(pool, {
-        onProgress: ({ phase, replayed, total }) => {
-          if (phase === 'finish' && !finishing) finishing = performance.now();
+        onProgress: ({ phase, replayed, total, step }) => {
+          const name = phase === 'finish' ? step! : phase;
+          if (phase !== 'done' && steps.at(-1)![0] !== name) steps.push([name, performance.now()]);
           if (phase === 'replay' && replayed % 100_000 < 5_000) process.stderr.write(`\rrebuild: ${replayed}/${total} events`);
         },
       });
-      const seconds = (performance.now() - started) / 1000;
+      const ended = performance.now();
+      const seconds = (ended - started) / 1000;
       result.rebuildEventsPerSecond = replayed / seconds;
-      console.log(`\nrebuild: ${replayed} events in ${seconds.toFixed(1)} s (replay ${((finishing - started) / 1000).toFixed(1)} s, entries, documents, indexes and swap ${((performance.now() - finishing) / 1000).toFixed(1)} s): ${result.rebuildEventsPerSecond.toFixed(0)} events/s`);
+      const took = steps.map(([name, at], i) => `${name} ${(((steps[i + 1]?.[1] ?? ended) - at) / 1000).toFixed(1)} s`).join(', ');
+      console.log(`\nrebuild: ${replayed} events in ${seconds.toFixed(1)} s (${took}): ${result.rebuildEventsPerSecond.toFixed(0)} events/s`);
       await pool.query('VACUUM ANALYZE');
     }
     const servers = await Promise.all([startChild(databaseUrlFor(options.database)), startChild(databaseUrlFor(options.database))]);
