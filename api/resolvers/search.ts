@@ -99,7 +99,7 @@ WITH query AS MATERIALIZED (
   WHERE ${AFTER}
   ORDER BY sort_key, registry, name LIMIT $8::int
 ), similars AS MATERIALIZED (
-  -- Trigram similarity (pg_trgm GIN on lower(name)): only when nothing else matched.
+  -- Trigram similarity (pg_trgm GIN on the registry and lower(name)): only when nothing else matched.
   SELECT * FROM (
     SELECT registry, name, ${SIMILAR} AS tier, -similarity(lower(name), $1::text)::float8 AS sort_key
       FROM packages
