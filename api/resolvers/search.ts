@@ -39,13 +39,20 @@ const REGISTRY = '($3::text IS NULL OR m.registry = $3::text)';
 // Names starting with the query, itself included: the range lets the btree (text_pattern_ops) index find
 // them; the LIKE rechecks.
 const PREFIX_RANGE = 'lower(name) ~>=~ $1::text AND lower(name) ~<~ ($1::text || chr(1114111)) AND lower(name) LIKE $2::text';
-// EXPLAIN (ANALYZE) on the seed:large set at its small scale (2,872 packages; `npm run seed:large -- --packages 3000
-// --releases 10000`), machine under heavy shared load, "cache" (a word in 87 names and summaries, no name starting
-// with it): names — two index-only scans of packages_lower_name, 0 rows, 0.4 ms; heads — bitmap scan of
-// packages_registry_search_head, 87 rows from 79 heap blocks, ranked by search_head and sorted, 7.4 ms; changelogs —
-// never executed (the page was full: its gate stops it before the document index is read); similars — never
-// executed; 9.4 ms in all, planning 26 ms once per connection (named statement). "rubocop fast": 25 head matches,
-// 2.0 ms, 4.3 ms in all. Before search_head the same matches were ranked by the whole document, changelog included.
+// EXPLAIN (ANALYZE, BUFFERS) on the full seed:large set (269,275 packages, `npm run seed:large`), quiet machine,
+// all pages in shared buffers, 2026-12-02:
+// - "pytest-auth-utils" (a whole name): names — index-only scans of packages_lower_name fill the page, 21 rows,
+//   0.2 ms; heads, changelogs, similars — their gates stop them before any index is read; 0.6 ms in all.
+// - "storage" (a word of 6,622 names and summaries, no name starting with it): names — 0 rows; heads — bitmap scan
+//   of packages_registry_search_head, 6,622 rows from 5,570 heap blocks, each ranked by its search_head, top-N
+//   heapsort, 20.8 ms; changelogs, similars — never executed (the page was full). Cost grows with the matches: a
+//   word in a third of all summaries takes about 300 ms, which the search windows (api/searchWindows.ts) answer
+//   once for all its repeats.
+// - "vue-auth67" in RubyGems (a name of another registry): names, heads — 0 rows; changelogs — a probe of the
+//   packages_registry_document expression index, 0 rows, 0.1 ms; similars — bitmap scan of
+//   packages_registry_name_trigram, 3,369 candidates rechecked on the table, 18 rows, 17 ms.
+// Planning 1.5 ms (the named statement is parsed and analysed once per connection, planned per execution until
+// Postgres settles on a generic plan).
 /** The most changelog-only matches a search ranks (see the `changelogs` part). */
 const CHANGELOG_CANDIDATES = 1_000;
 const SEARCH_SQL = `
