@@ -235,9 +235,11 @@ describe('reads', () => {
   });
 
   test("a search's window serves its other pages and page sizes, and shows a package's new data once its crawl result arrives", async () => {
+    // Recorded before the API starts: its log follower begins at the head, so these do not reach it as live events
+    // (which would drop the windows showing them, as they should, whenever the follower is behind).
+    for (let i = 0; i < 8; i++) await recordRelease(stack.pool, { registry: 'npm', name: `window-probe-${i}`, version: '1.0.0', summary: 'window probe' });
     const api = await inProcessApi({ searchCacheTtlMs: 0, searchWindowTtlMs: 60_000 });
     try {
-      for (let i = 0; i < 8; i++) await recordRelease(stack.pool, { registry: 'npm', name: `window-probe-${i}`, version: '1.0.0', summary: 'window probe' });
       const SEARCH = 'query ($first: Int, $after: String) { search(query: "window-probe", first: $first, after: $after) { edges { node { name latestVersion } } pageInfo { endCursor } } }';
       type Result = { search: { edges: { node: { name: string; latestVersion: string } }[]; pageInfo: { endCursor: string } } };
       const searches = () => api.statements.filter((s) => s.includes('search_head')).length;
