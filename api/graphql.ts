@@ -61,7 +61,10 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
         done();
       }
     },
-    { ttlMs: options.searchWindowTtlMs ?? shared.config.api.searchWindowTtlMs },
+    {
+      ttlMs: options.searchWindowTtlMs ?? shared.config.api.searchWindowTtlMs,
+      onSearch: (hit) => shared.metrics.searchWindows.inc({ result: hit ? 'hit' : 'miss' }),
+    },
   );
   // Windows showing a package go as a crawl result of it arrives (before the follower is ready nothing is kept:
   // the server listens only once it is).

@@ -3,7 +3,7 @@
 // process metrics. Each server has its own registry, so two servers in one process do not collide.
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Seconds: from a cached response (well under a millisecond) to a slow search under load. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,6 +24,13 @@ export function createApiMetrics() {
     streamSubscribers: new Gauge({
       name: 'changelogs_api_stream_subscribers',
       help: 'Live-stream subscriptions open now (graphql-ws and server-sent events)',
+      registers: [registry],
+    }),
+    /** Searches answered from a kept search window (`hit`) and those that went to Postgres (`miss`). */
+    searchWindows: new Counter({
+      name: 'changelogs_api_search_windows_total',
+      help: 'Searches that reached the search windows: answered from a kept window (hit) or by Postgres (miss)',
+      labelNames: ['result'] as const,
       registers: [registry],
     }),
     searchDuration: new Histogram({

@@ -22,6 +22,8 @@ export interface SearchWindowsOptions {
   ttlMs: number;
   /** The most result rows kept over all windows. */
   maxRows?: number;
+  /** Told of each search: answered from a kept window, or not. */
+  onSearch?: (hit: boolean) => void;
 }
 
 export interface SearchWindows {
@@ -43,7 +45,7 @@ const WINDOW_ROWS = MAX_PAGE_SIZE + 1;
 
 const scopeOf = (registry: string, name: string) => `${registry}\u0000${name}`;
 
-export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000 }: SearchWindowsOptions): SearchWindows {
+export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSearch = () => undefined }: SearchWindowsOptions): SearchWindows {
   const direct = shareInFlight(run, (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]));
   const stats = { hits: 0, misses: 0 };
   if (ttlMs <= 0) return { search: direct, invalidate: () => undefined, stats };
@@ -99,10 +101,12 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000 }: Sear
         if ((after === null || start > 0) && (window.complete || start + limit <= window.rows.length)) {
           if (kept) stats.hits++;
           else stats.misses++;
+          onSearch(kept);
           return window.rows.slice(start, start + limit);
         }
       }
       stats.misses++;
+      onSearch(false);
       return direct(query, registry, after, limit);
     },
     invalidate(registry, name) {

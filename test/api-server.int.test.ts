@@ -144,6 +144,12 @@ describe('health, readiness and metrics', () => {
     expect(await metric(/^changelogs_api_http_request_duration_seconds_count\{method="POST",route="graphql",status="200"\}/)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^changelogs_api_http_request_duration_seconds_count\{method="GET",route="not_found",status="404"\}/)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^changelogs_api_search_duration_seconds_count /)).toBeGreaterThanOrEqual(1);
+    const windowSearches = async () =>
+      ((await metric(/^changelogs_api_search_windows_total\{result="hit"\}/)) ?? 0) + ((await metric(/^changelogs_api_search_windows_total\{result="miss"\}/)) ?? 0);
+    const before = await windowSearches();
+    expect(before).toBeGreaterThanOrEqual(1);
+    await stack.graphql('{ search(query: "metrics-probe", first: 3) { edges { cursor } } }');
+    expect(await windowSearches()).toBe(before + 1);
     expect(await metric(/^graphql_envelop_request\{operationType="query"\}/)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^process_cpu_user_seconds_total /)).toBeGreaterThan(0);
 
