@@ -2,6 +2,7 @@
 //   npm run bench:read-side -- [--packages 300000] [--releases 1000000] [--seed 1] [--database changelogs_large]
 //                              [--concurrency 64] [--requests 6000] [--open-seconds 20] [--subscribers 10000]
 //                              [--events 20] [--single-results 200000] [--skip rebuild,search,stream,catch-up]
+//                              [--api-node-flags=--max-semi-space-size=64] [--profile-dir DIR]
 // 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
 //    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
@@ -47,6 +48,8 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '20' },
     'single-results': { type: 'string', default: '200000' },
     skip: { type: 'string', default: '' },
+    /** Node flags for the API processes (space-separated), e.g. --max-semi-space-size=64. */
+    'api-node-flags': { type: 'string', default: '' },
     /** Write a CPU profile of each API process into this directory. */
     'profile-dir': { type: 'string' },
     /** Internal: run an API server on this database and print its URL. */
@@ -99,7 +102,7 @@ const FAN_OUT_CHANNEL = 'bench_fan_out';
 
 /** An API process (`--serve`) or a plain fan-out one (`--serve-fan-out`) on the database, profiled with --profile-dir. */
 function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve', extra: string[] = []): Promise<ServerProcess> {
-  const nodeFlags = args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : [];
+  const nodeFlags = [...(args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : []), ...args['api-node-flags'].split(' ').filter(Boolean)];
   return startServerProcess(__filename, [mode, databaseUrl, ...extra], { nodeFlags });
 }
 
