@@ -12,6 +12,7 @@
 // `lru-cache` bounds the windows by the rows they hold (the least recently used go first) and expires them.
 import { LRUCache } from 'lru-cache';
 import { MAX_PAGE_SIZE } from './connections';
+import { scopeOf } from './pages/pageCache';
 import type { SearchKey, SearchRow } from './resolvers/search';
 import { shareInFlight } from './shareInFlight';
 
@@ -30,8 +31,6 @@ export interface SearchWindows {
   search: Run;
   /** A crawl result of this package was appended: windows showing it are dropped. */
   invalidate(registry: string, name: string): void;
-  /** Searches answered from a kept window, and those that went to Postgres. */
-  readonly stats: { hits: number; misses: number };
 }
 
 interface Window {
@@ -43,12 +42,9 @@ interface Window {
 /** Rows a window is read with: the largest page, and one more to tell whether more follow. */
 const WINDOW_ROWS = MAX_PAGE_SIZE + 1;
 
-const scopeOf = (registry: string, name: string) => `${registry}\u0000${name}`;
-
 export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSearch = () => undefined }: SearchWindowsOptions): SearchWindows {
   const direct = shareInFlight(run, (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]));
-  const stats = { hits: 0, misses: 0 };
-  if (ttlMs <= 0) return { search: direct, invalidate: () => undefined, stats };
+  if (ttlMs <= 0) return { search: direct, invalidate: () => undefined };
 
   /** The windows' keys by the packages they show. */
   const byScope = new Map<string, Set<string>>();
@@ -99,13 +95,10 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
         // order, which Postgres decides (collation), not this code.
         const start = after === null ? 0 : window.rows.findIndex((row) => row.tier === after[0] && row.sort_key === after[1] && row.registry === after[2] && row.name === after[3]) + 1;
         if ((after === null || start > 0) && (window.complete || start + limit <= window.rows.length)) {
-          if (kept) stats.hits++;
-          else stats.misses++;
           onSearch(kept);
           return window.rows.slice(start, start + limit);
         }
       }
-      stats.misses++;
       onSearch(false);
       return direct(query, registry, after, limit);
     },
@@ -113,6 +106,5 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
       generation++;
       for (const key of [...(byScope.get(scopeOf(registry, name)) ?? [])]) windows.delete(key);
     },
-    stats,
   };
 }

@@ -25,12 +25,13 @@ function fakeSearch(total: number) {
 describe('search windows', () => {
   it('serves other page sizes and the next pages of a search from the window one read made', async () => {
     const { run, calls, results } = fakeSearch(500);
-    const windows = createSearchWindows(run, { ttlMs: 60_000 });
+    const stats = { hits: 0, misses: 0 };
+    const windows = createSearchWindows(run, { ttlMs: 60_000, onSearch: (hit) => void (hit ? stats.hits++ : stats.misses++) });
     expect(await windows.search('Fast', null, null, 11)).toEqual(results.slice(0, 11));
     expect(await windows.search('fast', null, null, 31)).toEqual(results.slice(0, 31));
     expect(await windows.search('fast', null, keyOf(results[30]!), 21)).toEqual(results.slice(31, 52));
     expect(calls).toEqual([{ query: 'Fast', after: null, limit: 101 }]);
-    expect(windows.stats).toEqual({ hits: 2, misses: 1 });
+    expect(stats).toEqual({ hits: 2, misses: 1 });
   });
 
   it('goes to Postgres for a page past the window, a cursor it does not hold, another registry', async () => {
