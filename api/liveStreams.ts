@@ -3,8 +3,12 @@
 import type { Gauge } from 'prom-client';
 
 export interface LiveStreams {
-  /** The same events, counted while open. */
-  track<T>(events: AsyncIterableIterator<T>): AsyncIterableIterator<T>;
+  /**
+   * Counts the stream `follow` makes as open until it ends, and ends it at shutdown. `follow` gets the callback its
+   * stream must call once when it ends (returned or failed): the stream is not wrapped, which would cost every
+   * delivery to every subscriber another promise.
+   */
+  track<T>(follow: (onClose: () => void) => AsyncIterableIterator<T>): AsyncIterableIterator<T>;
   /** Ends every open stream. */
   endAll(): Promise<void>;
 }
@@ -12,36 +16,16 @@ export interface LiveStreams {
 export function createLiveStreams(gauge: Gauge): LiveStreams {
   const open = new Set<AsyncIterableIterator<unknown>>();
   return {
-    track<T>(events: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-      const close = () => {
+    track<T>(follow: (onClose: () => void) => AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+      let closed = false;
+      const stream = follow(() => {
+        closed = true;
         if (open.delete(stream)) gauge.dec();
-      };
-      const stream: AsyncIterableIterator<T> = {
-        async next() {
-          try {
-            const result = await events.next();
-            if (result.done) close();
-            return result;
-          } catch (err) {
-            close();
-            throw err;
-          }
-        },
-        async return(value?: unknown) {
-          close();
-          return events.return ? events.return(value) : { done: true, value: undefined };
-        },
-        async throw(err: unknown) {
-          close();
-          if (events.throw) return events.throw(err);
-          throw err;
-        },
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-      open.add(stream);
-      gauge.inc();
+      });
+      if (!closed) {
+        open.add(stream);
+        gauge.inc();
+      }
       return stream;
     },
     async endAll() {

@@ -38,143 +38,194 @@ export function matchesFilter(event: StoredEvent, filter: LogFilter): boolean {
 }
 
 /**
- * Live events wait in a bounded queue. When it overflows the queue is dropped and the subscriber catches
- * up from the table from its last delivered position: a slow subscriber costs itself reads, never the
- * follower or other subscribers a stall, and never loses an event.
+ * One subscriber's position in the log and what it has yet to hand over: pages read from the table while it is
+ * behind the follower, then the live events the follower pushes.
+ *
+ * Live events wait in a bounded queue. When it overflows the queue is dropped and the subscriber catches up from
+ * the table from its last delivered position: a slow subscriber costs itself reads, never the follower or other
+ * subscribers a stall, and never loses an event.
+ *
+ * Written as a plain object rather than an async generator under a chain of wrapping iterators: a live event goes
+ * from the follower's call to the waiting consumer in one promise, with no generator to resume. With thousands of
+ * subscribers per process, the generator and wrappers were most of the CPU an event's delivery took.
  */
-class LiveQueue<T> {
-  private items: T[] = [];
-  private waiter: (() => void) | null = null;
-  overflowed = false;
-  closed = false;
+class Followed<T> {
+  private readonly bufferSize: number;
+  private readonly pageSize: number;
+  /** The last position handed over (null until the first subscription tells where the log ends). */
+  private last: LogPosition | null;
+  /** Live items received since the current subscription started, not yet handed over. */
+  private live: T[] = [];
+  private overflowed = false;
+  private subscription: { position: LogPosition; unsubscribe(): void } | null = null;
+  /** The consumer waiting for the next live item, if any. */
+  private waiter: { resolve(result: IteratorResult<T[]>): void; reject(err: unknown): void } | null = null;
+  /** The next page of a catch-up from the table, already being read; null when caught up. */
+  private reading: Promise<T[]> | null = null;
+  /** Where the catch-up in progress ends (the subscription's starting position). */
+  private head: LogPosition | null = null;
+  private closed = false;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly follower: LogFollower,
+    private readonly source: FollowSource<T>,
+    options: ReadAndFollowOptions,
+    private readonly onClose: () => void,
+  ) {
+    this.bufferSize = options.bufferSize ?? 1_000;
+    this.pageSize = options.pageSize ?? 2_000;
+    this.last = options.after;
+  }
 
-  push(item: T): void {
-    if (this.overflowed || this.closed) return;
-    if (this.items.length >= this.capacity) {
-      this.overflowed = true;
-      this.items = [];
-    } else {
-      this.items.push(item);
+  /** The next page: never empty, in log order, each item once. */
+  nextPage(): Promise<IteratorResult<T[]>> {
+    if (this.closed) return DONE;
+    if (this.subscription && !this.reading && !this.overflowed) {
+      const fresh = this.takeLive();
+      if (fresh) return Promise.resolve({ done: false, value: fresh });
+      return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
     }
-    this.notify();
+    return this.catchUp();
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    this.notify();
-  }
-
-  /** Everything queued (at most `max`), waiting for at least one; null when the queue overflowed or was closed. */
-  async take(max: number): Promise<T[] | null> {
-    for (;;) {
-      if (this.overflowed || this.closed) return null;
-      if (this.items.length > 0) return this.items.length <= max ? this.items.splice(0) : this.items.splice(0, max);
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
-  }
-
-  private notify(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+    this.live = [];
+    this.reading = null;
     const waiter = this.waiter;
     this.waiter = null;
-    waiter?.();
+    waiter?.resolve({ done: true, value: undefined });
+    this.onClose();
   }
+
+  /** Live items newer than the last handed over (at most a page), or null when there are none. */
+  private takeLive(): T[] | null {
+    while (this.live.length > 0) {
+      const items = this.live.length <= this.pageSize ? this.live : this.live.slice(0, this.pageSize);
+      this.live = items === this.live ? [] : this.live.slice(this.pageSize);
+      // Items already read from the table (the subscription started before that read ended) are passed over.
+      const last = this.last!;
+      const fresh = compareLogPositions(this.source.positionOf(items[0]!), last) > 0 ? items : items.filter((item) => compareLogPositions(this.source.positionOf(item), last) > 0);
+      if (fresh.length > 0) {
+        this.last = this.source.positionOf(fresh[fresh.length - 1]!);
+        return fresh;
+      }
+    }
+    return null;
+  }
+
+  /** The follower's call, synchronous: queue the item, or hand it straight to a waiting consumer. */
+  private readonly onEvent = (event: StoredEvent): void => {
+    const item = this.source.fromLive(event);
+    if (item === null || this.overflowed) return;
+    if (this.live.length >= this.bufferSize) {
+      this.overflowed = true;
+      this.live = [];
+    } else {
+      this.live.push(item);
+    }
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.waiter = null;
+    if (this.overflowed) {
+      this.catchUp().then(waiter.resolve, waiter.reject);
+      return;
+    }
+    const fresh = this.takeLive();
+    if (fresh) waiter.resolve({ done: false, value: fresh });
+    else this.waiter = waiter;
+  };
+
+  /**
+   * (Re)subscribes when needed, then hands over the table's pages up to where the subscription started, the next
+   * page read while this one is handed over, so that a long catch-up goes at the speed of the slower of the two.
+   */
+  private async catchUp(): Promise<IteratorResult<T[]>> {
+    for (;;) {
+      if (this.closed) return { done: true, value: undefined };
+      if (!this.subscription || this.overflowed) {
+        await this.follower.ready();
+        if (this.closed) return { done: true, value: undefined };
+        this.subscription?.unsubscribe();
+        this.live = [];
+        this.overflowed = false;
+        this.subscription = this.follower.listen(this.onEvent);
+        const head = this.subscription.position;
+        if (this.last === null) this.last = head;
+        this.head = head;
+        this.reading = compareLogPositions(this.last, head) < 0 ? this.source.readPage(this.last, head, this.pageSize) : null;
+      }
+      if (!this.reading) return this.nextPage();
+      const page = await this.reading;
+      if (this.closed) return { done: true, value: undefined };
+      const end = page.length < this.pageSize ? null : this.source.positionOf(page[page.length - 1]!);
+      this.reading = end ? this.source.readPage(end, this.head!, this.pageSize) : null;
+      this.reading?.catch(() => undefined); // awaited on the next call; an error surfaces there
+      if (page.length > 0) {
+        this.last = this.source.positionOf(page[page.length - 1]!);
+        if (!end) this.last = this.head;
+        return { done: false, value: page };
+      }
+      if (!end) this.last = this.head;
+    }
+  }
+}
+
+const DONE: Promise<IteratorResult<never>> = Promise.resolve({ done: true, value: undefined });
+
+function iteratorOf<T>(next: () => Promise<IteratorResult<T>>, close: () => void): AsyncIterableIterator<T> {
+  return {
+    next,
+    return() {
+      close();
+      return DONE;
+    },
+    throw(err: unknown) {
+      close();
+      return Promise.reject(err);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+export interface FollowHooks {
+  /** Called once, when the subscriber's iterator ends (returned, or failed). */
+  onClose?: () => void;
 }
 
 /** The subscriber's items in pages: never empty, in log order, each item once. */
-export function readAndFollowPages<T>(follower: LogFollower, source: FollowSource<T>, options: ReadAndFollowOptions): AsyncIterableIterator<T[]> {
-  const { bufferSize = 1_000, pageSize = 2_000 } = options;
-  let current: LiveQueue<T> | null = null;
-  let done = false;
-
-  async function* run(): AsyncGenerator<T[]> {
-    await follower.ready();
-    let last = options.after;
-    while (!done) {
-      const queue = new LiveQueue<T>(bufferSize);
-      current = queue;
-      const subscription = follower.listen((event) => {
-        const item = source.fromLive(event);
-        if (item !== null) queue.push(item);
-      });
-      try {
-        const head = subscription.position;
-        if (last === null) last = head;
-        // Everything up to `head` has already been handed out live: it comes from the table, the next page read
-        // while this one is handed out, so a long catch-up goes at the speed of the slower of the two.
-        let next = compareLogPositions(last, head) < 0 ? source.readPage(last, head, pageSize) : null;
-        while (!done && next) {
-          const page = await next;
-          const end = page.length < pageSize ? null : source.positionOf(page[page.length - 1]!);
-          next = end ? source.readPage(end, head, pageSize) : null;
-          next?.catch(() => undefined); // awaited on the next turn; an error surfaces there
-          if (done) break;
-          if (page.length > 0) {
-            yield page;
-            last = source.positionOf(page[page.length - 1]!);
-          }
-          if (!end) last = head;
-        }
-        for (;;) {
-          const items = await queue.take(pageSize);
-          if (!items) break; // overflowed (catch up from the table) or closed
-          const fresh = items.filter((item) => compareLogPositions(source.positionOf(item), last!) > 0);
-          if (fresh.length === 0) continue;
-          yield fresh;
-          last = source.positionOf(fresh[fresh.length - 1]!);
-        }
-      } finally {
-        subscription.unsubscribe();
-      }
-    }
-  }
-
-  const pages = run();
-  return {
-    next: () => pages.next(),
-    async return() {
-      done = true;
-      current?.close();
-      return pages.return(undefined);
-    },
-    async throw(err: unknown) {
-      done = true;
-      current?.close();
-      return pages.throw(err);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+export function readAndFollowPages<T>(follower: LogFollower, source: FollowSource<T>, options: ReadAndFollowOptions, hooks: FollowHooks = {}): AsyncIterableIterator<T[]> {
+  const followed = new Followed(follower, source, options, hooks.onClose ?? (() => undefined));
+  const next = () =>
+    followed.nextPage().then(undefined, (err: unknown) => {
+      followed.close();
+      throw err;
+    });
+  return iteratorOf(next, () => followed.close());
 }
 
-/** The items of `pages` one at a time. */
-export function oneAtATime<T>(pages: AsyncIterableIterator<T[]>): AsyncIterableIterator<T> {
+/** The subscriber's items one at a time: in log order, each once. */
+export function readAndFollowItems<T>(follower: LogFollower, source: FollowSource<T>, options: ReadAndFollowOptions, hooks: FollowHooks = {}): AsyncIterableIterator<T> {
+  const followed = new Followed(follower, source, options, hooks.onClose ?? (() => undefined));
   let page: T[] = [];
   let at = 0;
-  return {
-    async next() {
-      while (at >= page.length) {
-        const result = await pages.next();
-        if (result.done) return { done: true, value: undefined };
-        page = result.value;
-        at = 0;
-      }
-      return { done: false, value: page[at++]! };
-    },
-    async return() {
-      await pages.return?.();
-      return { done: true, value: undefined };
-    },
-    async throw(err: unknown) {
-      await pages.return?.();
-      throw err;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
+  const fromPage = (result: IteratorResult<T[]>): IteratorResult<T> => {
+    if (result.done) return { done: true, value: undefined };
+    page = result.value;
+    at = 1;
+    return { done: false, value: page[0]! };
   };
+  const failed = (err: unknown): never => {
+    followed.close();
+    throw err;
+  };
+  const next = (): Promise<IteratorResult<T>> => (at < page.length ? Promise.resolve({ done: false, value: page[at++]! }) : followed.nextPage().then(fromPage, failed));
+  return iteratorOf(next, () => followed.close());
 }
 
 /** Whole stored events after the cursor, one at a time. */
@@ -185,5 +236,5 @@ export function readAndFollow(follower: LogFollower, pool: Pool, options: ReadAn
     fromLive: (event) => (matchesFilter(event, filter) ? event : null),
     positionOf: logPositionOf,
   };
-  return oneAtATime(readAndFollowPages(follower, source, options));
+  return readAndFollowItems(follower, source, options);
 }

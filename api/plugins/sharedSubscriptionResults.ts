@@ -18,28 +18,23 @@ function operationKey(args: ExecutionArgs): string | null {
   return JSON.stringify([text, args.operationName ?? null, args.variableValues ?? null]);
 }
 
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
+// No async functions here: each would cost every delivery to every subscriber another promise or two.
 function mapEvents(source: AsyncIterable<unknown>, map: (event: unknown) => Result): AsyncGenerator<ExecutionResult> {
   const events = source[Symbol.asyncIterator]();
+  const toResult = (next: IteratorResult<unknown>): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
+    if (next.done) return DONE;
+    const result = map(next.value);
+    return result instanceof Promise ? result.then((value) => ({ done: false, value })) : { done: false, value: result };
+  };
+  const end = () => Promise.resolve(events.return?.()).then(() => DONE);
   const mapped: AsyncGenerator<ExecutionResult> = {
-    async next() {
-      const next = await events.next();
-      if (next.done) return { done: true, value: undefined };
-      return { done: false, value: await map(next.value) };
-    },
-    async return() {
-      await events.return?.();
-      return { done: true, value: undefined };
-    },
-    async throw(err: unknown) {
-      await events.return?.();
-      throw err;
-    },
-    [Symbol.asyncIterator]() {
-      return mapped;
-    },
-    async [Symbol.asyncDispose]() {
-      await events.return?.();
-    },
+    next: () => events.next().then(toResult),
+    return: end,
+    throw: (err: unknown) => end().then(() => Promise.reject(err)),
+    [Symbol.asyncIterator]: () => mapped,
+    [Symbol.asyncDispose]: () => end().then(() => undefined),
   };
   return mapped;
 }

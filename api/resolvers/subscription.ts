@@ -3,7 +3,7 @@
 // client catching up on a long stretch of the log.
 import { type CrawlResult, crawlResultSource } from '../../eventStore/crawlResults';
 import { decodeLogCursor, encodeLogCursor, LOG_START } from '../../eventStore/logPosition';
-import { oneAtATime, readAndFollowPages } from '../../eventStore/readAndFollow';
+import { readAndFollowItems, readAndFollowPages } from '../../eventStore/readAndFollow';
 import type { ApiContext } from '../context';
 import { userError } from '../errors';
 import { fromEnum, toEnum, validName } from './registry';
@@ -33,18 +33,22 @@ interface StreamArgs {
   after?: string | null;
 }
 
-function followResults(args: StreamArgs, ctx: ApiContext, pageSize?: number) {
+/** Where the subscriber's stream starts, and the crawl results it wants. */
+function followedResults(args: StreamArgs, ctx: ApiContext) {
   const after = args.after === FROM_START ? LOG_START : args.after ? decodeLogCursor(args.after) : null;
   if (args.after && !after) throw userError('BAD_USER_INPUT', `"${args.after.slice(0, 40)}" is not a stream cursor`);
   const filter = {
     ...(args.registry && { registry: fromEnum(args.registry) }),
     ...(args.name && { name: validName(args.name) }),
   };
-  return readAndFollowPages(ctx.follower, crawlResultSource(ctx.pool, filter), { after, ...(pageSize && { pageSize }) });
+  return { after, source: crawlResultSource(ctx.pool, filter) };
 }
 
 export const crawlsSubscription = {
-  subscribe: (_: unknown, args: StreamArgs, ctx: ApiContext) => ctx.liveStreams.track(oneAtATime(followResults(args, ctx))),
+  subscribe(_: unknown, args: StreamArgs, ctx: ApiContext) {
+    const { after, source } = followedResults(args, ctx);
+    return ctx.liveStreams.track((onClose) => readAndFollowItems(ctx.follower, source, { after }, { onClose }));
+  },
   resolve: toCrawlEvent,
 };
 
@@ -52,7 +56,8 @@ export const crawlBatchesSubscription = {
   subscribe(_: unknown, args: StreamArgs & { size?: number | null }, ctx: ApiContext) {
     const size = args.size ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) throw userError('BAD_USER_INPUT', `size must be between 1 and ${MAX_BATCH_SIZE}, not ${size}`);
-    return ctx.liveStreams.track(followResults(args, ctx, size));
+    const { after, source } = followedResults(args, ctx);
+    return ctx.liveStreams.track((onClose) => readAndFollowPages(ctx.follower, source, { after, pageSize: size }, { onClose }));
   },
   resolve: (results: CrawlResult[]) => ({ events: results.map(toCrawlEvent), cursor: encodeLogCursor(results[results.length - 1]!) }),
 };
