@@ -151,6 +151,7 @@ describe('health, readiness and metrics', () => {
     await stack.graphql('{ search(query: "metrics-probe", first: 3) { edges { cursor } } }');
     expect(await windowSearches()).toBe(before + 1);
     expect(await metric(/^graphql_envelop_request\{operationType="query"\}/)).toBeGreaterThanOrEqual(1);
+    expect(await metric(/^graphql_envelop_request_duration_count\{operationType="query"\}/)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^process_cpu_user_seconds_total /)).toBeGreaterThan(0);
 
     const controller = new AbortController();
