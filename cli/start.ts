@@ -9,6 +9,7 @@ import type * as Simulators from '../demo';
 import type * as Scenario from '../demo/scenario';
 import type { Pool } from 'pg';
 import { dropDatabase, openDatabase } from '../infra/db';
+import { API_NODE_FLAGS } from '../api/nodeFlags';
 import { reportCrawlProgress } from './crawlProgress';
 import { startDevServer } from '../infra/temporal/devServer';
 import { startTemporalServer } from '../infra/temporal/server';
@@ -37,8 +38,8 @@ function prefixLines(stream: NodeJS.ReadableStream, label: string, out: NodeJS.W
   stream.on('end', () => pending && out.write(`[${label}] ${pending}\n`));
 }
 
-function launch(label: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(label: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   prefixLines(child.stdout!, label, process.stdout);
   prefixLines(child.stderr!, label, process.stderr);
   return child;
@@ -208,7 +209,7 @@ export async function run(): Promise<number> {
       ['crawl', ['worker', 'crawl'], { METRICS_PORT: String(metricsPorts.crawl) }],
       ['api', ['api'], {}],
     ] as const) {
-      const child = launch(label, [...args], { ...env, ...own });
+      const child = launch(label, [...args], { ...env, ...own }, label === 'api' ? API_NODE_FLAGS : []);
       children.push({ label, child });
       child.once('exit', (code, signal) => {
         if (stopping) return;

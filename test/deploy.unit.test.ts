@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { API_NODE_FLAGS } from '../api/nodeFlags';
 import { commands } from '../cli/main';
 import { WORKER_KINDS } from '../cli/worker';
 import { CONFIG_VARIABLES, loadConfig } from '../infra/config';
@@ -30,8 +31,11 @@ function commandProblem(args: unknown): string | null {
   return `"${name}" is a command, but not a process a deployment runs`;
 }
 
+/** Node's own variable, which only the API sets (checked below, per deployment). */
+const NODE_OPTIONS = 'NODE_OPTIONS';
+
 function unknownVariables(names: string[]): string[] {
-  return names.filter((name) => !(CONFIG_VARIABLES as readonly string[]).includes(name));
+  return names.filter((name) => name !== NODE_OPTIONS && !(CONFIG_VARIABLES as readonly string[]).includes(name));
 }
 
 function imageParts(image: string): { name: string; tag: string | undefined } {
@@ -87,6 +91,11 @@ describe('docker-compose.yml', () => {
       expect(Array.isArray(service.environment)).toBe(false);
       expect({ name, unknown: unknownVariables(Object.keys(service.environment ?? {})) }).toEqual({ name, unknown: [] });
     }
+  });
+
+  test('starts the API, and only the API, with its Node flags', () => {
+    const flags = project.map(([, service]) => [service.command.join(' '), service.environment?.[NODE_OPTIONS]]);
+    expect(flags.sort()).toEqual(PROCESSES.map((command) => [command, command === 'api' ? API_NODE_FLAGS.join(' ') : undefined]).sort());
   });
 
   test('pins the Temporal images to the versions the project runs, and every other image to a tag', () => {
@@ -185,6 +194,11 @@ describe('the Kubernetes manifests', () => {
       expect({ workload, unknown: unknownVariables((container.env ?? []).map((variable) => variable.name)) }).toEqual({ workload, unknown: [] });
       expect({ workload, envFrom: container.envFrom }).toEqual({ workload, envFrom: [{ configMapRef: { name: PROJECT_IMAGE } }] });
     }
+  });
+
+  test('start the API, and only the API, with its Node flags', () => {
+    const flags = project.map(({ container }) => [container.args!.join(' '), container.env?.find((variable) => variable.name === NODE_OPTIONS)?.value]);
+    expect(flags.sort()).toEqual(PROCESSES.map((command) => [command, command === 'api' ? API_NODE_FLAGS.join(' ') : undefined]).sort());
   });
 
   test('probe the API on /healthz and /readyz at the port it listens on, and serve it from that port', () => {

@@ -2,7 +2,7 @@
 //   npm run bench:read-side -- [--packages 300000] [--releases 1000000] [--seed 1] [--database changelogs_large]
 //                              [--concurrency 64] [--requests 6000] [--open-seconds 20] [--subscribers 10000]
 //                              [--events 20] [--single-results 200000] [--skip rebuild,search,stream,catch-up]
-//                              [--api-node-flags=--max-semi-space-size=64] [--profile-dir DIR]
+//                              [--api-node-flags='FLAGS'] [--profile-dir DIR]
 // 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
 //    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
@@ -28,6 +28,7 @@ import { readCrawlResults } from '../../eventStore/crawlResults';
 import { LOG_START, type LogPosition } from '../../eventStore/logPosition';
 import { logPositionOf, readLogBatch, readLogHead } from '../../eventStore/readLogBatch';
 import { rebuildProjections } from '../../eventStore/rebuildProjections';
+import { API_NODE_FLAGS } from '../../api/nodeFlags';
 import { startApi } from '../../api/server';
 import { loadConfig } from '../../infra/config';
 import { openDatabase } from '../../infra/db';
@@ -48,8 +49,8 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '20' },
     'single-results': { type: 'string', default: '200000' },
     skip: { type: 'string', default: '' },
-    /** Node flags for the API processes (space-separated), e.g. --max-semi-space-size=64. */
-    'api-node-flags': { type: 'string', default: '' },
+    /** Node flags for the API processes (space-separated): those they are deployed with by default; `=` for none. */
+    'api-node-flags': { type: 'string', default: API_NODE_FLAGS.join(' ') },
     /** Write a CPU profile of each API process into this directory. */
     'profile-dir': { type: 'string' },
     /** Internal: run an API server on this database and print its URL. */
