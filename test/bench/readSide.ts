@@ -1,7 +1,7 @@
 // `npm run bench:read-side`: the event store and read side on the large data set (seeded first if absent).
 //   npm run bench:read-side -- [--packages 300000] [--releases 1000000] [--seed 1] [--database changelogs_large]
 //                              [--concurrency 64] [--requests 6000] [--open-seconds 20] [--subscribers 10000]
-//                              [--events 20] [--single-results 200000] [--skip rebuild,search,stream,catch-up]
+//                              [--events 20] [--warm-up 5] [--single-results 200000] [--skip rebuild,search,stream,catch-up]
 //                              [--api-node-flags='FLAGS'] [--profile-dir DIR]
 // 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
@@ -10,7 +10,9 @@
 //    as configured by default (search windows on); the Postgres statements per search are counted from /metrics,
 //    and the first 1,000 of the same searches are run again on an API with the windows off, for comparison.
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
-//    appended one by one; publish-to-delivery latency and how many were delivered. Then the floor of the same shape:
+//    appended one by one after --warm-up more that are not counted (a server that has run a while has compiled its
+//    delivery path; the first few events after a start are slower, and each event's slowest delivery is printed);
+//    publish-to-delivery latency and how many were delivered. Then the floor of the same shape:
 //    Postgres NOTIFY → two plain `ws` servers → as many plain sockets, nothing of the product in between.
 // 4. catch-up: one subscriber asking for the whole log from its start, through graphql-ws in batches (crawlBatches),
 //    against reading the log in pages straight from Postgres (the log-read speed); and a message per result
@@ -47,6 +49,8 @@ const { values: args } = parseArgs({
     'open-seconds': { type: 'string', default: '20' },
     subscribers: { type: 'string', default: '10000' },
     events: { type: 'string', default: '20' },
+    /** Stream events appended first and not counted: the API processes' code for a delivery compiled and warm. */
+    'warm-up': { type: 'string', default: '5' },
     'single-results': { type: 'string', default: '200000' },
     skip: { type: 'string', default: '' },
     /** Node flags for the API processes (space-separated): those they are deployed with by default; `=` for none. */
@@ -66,6 +70,10 @@ const REQUESTS = Number(args.requests);
 const OPEN_SECONDS = Number(args['open-seconds']);
 const SUBSCRIBERS = Number(args.subscribers);
 const EVENTS = Number(args.events);
+const WARM_UP = Number(args['warm-up']);
+/** The version the stream benchmarks append as their i-th event: warm-up events first, then the measured ones. */
+const eventVersion = (i: number) => (i < WARM_UP ? `8.0.${i}` : `9.0.${i - WARM_UP}`);
+const isWarmUp = (version: string) => version.startsWith('8.');
 const SINGLE_RESULTS = Number(args['single-results']);
 const SKIP = new Set(args.skip.split(',').filter(Boolean));
 
@@ -223,6 +231,8 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
   const urls = servers.map((s) => s.url);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  /** The slowest delivery of each event (warm-up ones included): whether the tail is every event's or a few's. */
+  const slowest = new Map<string, number>();
   let received = 0;
   let connected = 0;
   const clients: ReturnType<typeof createClient>[] = [];
@@ -235,11 +245,14 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
       { query: STREAM },
       {
         next: ({ data }) => {
-          const at = sentAt.get(data!.crawls.version);
-          if (at !== undefined) {
-            latencies.push(performance.now() - at);
-            received++;
-          }
+          const { version } = data!.crawls;
+          const at = sentAt.get(version);
+          if (at === undefined) return;
+          const ms = performance.now() - at;
+          slowest.set(version, Math.max(slowest.get(version) ?? 0, ms));
+          if (isWarmUp(version)) return;
+          latencies.push(ms);
+          received++;
         },
         error: (err) => console.error('subscriber error', err),
         complete: () => undefined,
@@ -250,9 +263,10 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
   while (connected < SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
   console.log(`${SUBSCRIBERS} subscribers connected over ${urls.length} API processes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   await new Promise((resolve) => setTimeout(resolve, 2_000)); // every subscription registered with its process's follower
-  const cpuBefore = servers.map((s) => cpuSeconds(s.pid));
-  for (let i = 0; i < EVENTS; i++) {
-    const version = `9.0.${i}`;
+  let cpuBefore: (number | null)[] = [];
+  for (let i = 0; i < WARM_UP + EVENTS; i++) {
+    if (i === WARM_UP) cpuBefore = servers.map((s) => cpuSeconds(s.pid));
+    const version = eventVersion(i);
     const now = new Date().toISOString();
     sentAt.set(version, performance.now());
     await appendAndProject(pool, `npm:bench-stream@${version}`, [
@@ -270,7 +284,8 @@ async function benchSubscribers(pool: Pool, servers: { url: string; pid: number 
   const expected = SUBSCRIBERS * EVENTS;
   for (let waited = 0; received < expected && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   const cpu = servers.reduce((sum, s, i) => sum + (cpuSeconds(s.pid) ?? NaN) - (cpuBefore[i] ?? NaN), 0);
-  console.log(`stream: append → received by each of ${SUBSCRIBERS} subscribers, ${EVENTS} events 1 s apart: ${received}/${expected} delivered, ${summary(latencies)}; API processes' CPU ${((cpu * 1e6) / Math.max(1, received)).toFixed(0)} µs a delivery`);
+  console.log(`stream: append → received by each of ${SUBSCRIBERS} subscribers, ${EVENTS} events 1 s apart after ${WARM_UP} to warm up: ${received}/${expected} delivered, ${summary(latencies)}; API processes' CPU ${((cpu * 1e6) / Math.max(1, received)).toFixed(0)} µs a delivery`);
+  console.log(`stream: each event's slowest delivery, in order (warm-up first): ${[...slowest.values()].map((ms) => ms.toFixed(0)).join(' ')} ms`);
   await Promise.all(clients.map((c) => c.dispose()));
   return { p99Ms: p99(latencies), delivered: received, expected };
 }
@@ -293,16 +308,18 @@ async function benchFanOutFloor(pool: Pool, databaseUrl: string): Promise<{ p99M
       socket.on('error', (err) => console.error('floor subscriber error', err));
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { payload: { data: { crawls: { version: string } } } };
-        const at = sentAt.get(message.payload.data.crawls.version);
-        if (at !== undefined) latencies.push(performance.now() - at);
+        const { version } = message.payload.data.crawls;
+        const at = sentAt.get(version);
+        if (at !== undefined && !isWarmUp(version)) latencies.push(performance.now() - at);
       });
       sockets.push(socket);
       if (i % 500 === 499) while (connected < i - 250) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     while (connected < SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
-    const cpuBefore = servers.map((s) => cpuSeconds(s.pid));
-    for (let i = 0; i < EVENTS; i++) {
-      const version = `9.0.${i}`;
+    let cpuBefore: (number | null)[] = [];
+    for (let i = 0; i < WARM_UP + EVENTS; i++) {
+      if (i === WARM_UP) cpuBefore = servers.map((s) => cpuSeconds(s.pid));
+      const version = eventVersion(i);
       const event = { cursor: 'x'.repeat(44), name: 'bench-stream', version, outcome: 'NOT_FOUND', at: new Date().toISOString() };
       const message = JSON.stringify({ id: '8f7d1a2e-4b6c-4c1d-9e3f-2a5b7c9d0e1f', type: 'next', payload: { data: { crawls: event } } });
       sentAt.set(version, performance.now());
@@ -312,7 +329,7 @@ async function benchFanOutFloor(pool: Pool, databaseUrl: string): Promise<{ p99M
     const expected = SUBSCRIBERS * EVENTS;
     for (let waited = 0; latencies.length < expected && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
     const cpu = servers.reduce((sum, s, i) => sum + (cpuSeconds(s.pid) ?? NaN) - (cpuBefore[i] ?? NaN), 0);
-    console.log(`stream floor, plain ws: NOTIFY → ${SUBSCRIBERS} sockets over two processes, ${EVENTS} events 1 s apart: ${latencies.length}/${expected} delivered, ${summary(latencies)}; servers' CPU ${((cpu * 1e6) / Math.max(1, latencies.length)).toFixed(0)} µs a delivery`);
+    console.log(`stream floor, plain ws: NOTIFY → ${SUBSCRIBERS} sockets over two processes, ${EVENTS} events 1 s apart after ${WARM_UP} to warm up: ${latencies.length}/${expected} delivered, ${summary(latencies)}; servers' CPU ${((cpu * 1e6) / Math.max(1, latencies.length)).toFixed(0)} µs a delivery`);
     return { p99Ms: p99(latencies), delivered: latencies.length, expected };
   } finally {
     for (const socket of sockets) socket.terminate();
