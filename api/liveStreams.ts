@@ -17,15 +17,12 @@ export function createLiveStreams(gauge: Gauge): LiveStreams {
   const open = new Set<AsyncIterableIterator<unknown>>();
   return {
     track<T>(follow: (onClose: () => void) => AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-      let closed = false;
+      // The callback comes after `follow` returns: a stream ends only once it has been asked for something.
       const stream = follow(() => {
-        closed = true;
         if (open.delete(stream)) gauge.dec();
       });
-      if (!closed) {
-        open.add(stream);
-        gauge.inc();
-      }
+      open.add(stream);
+      gauge.inc();
       return stream;
     },
     async endAll() {

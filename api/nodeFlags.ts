@@ -1,6 +1,6 @@
 // The Node.js flags the API process is started with, wherever it is started: `npm start` (cli/start.ts), the
-// compose file's and the Kubernetes manifest's command (test/deploy.unit.test.ts checks they match), and the
-// read-side benchmark's API processes.
+// API's NODE_OPTIONS in docker-compose.yml and the Kubernetes manifest (test/deploy.unit.test.ts checks they match),
+// and the read-side benchmark's API processes.
 //
 // A larger young generation (64 MB semi-spaces, up from 16): delivering an event to thousands of live subscribers
 // allocates a few short-lived objects per subscriber, and with the default size the scavenger ran often enough to

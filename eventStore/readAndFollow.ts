@@ -60,10 +60,8 @@ class Followed<T> {
   private subscription: { position: LogPosition; unsubscribe(): void } | null = null;
   /** The consumer waiting for the next live item, if any. */
   private waiter: { resolve(result: IteratorResult<T[]>): void; reject(err: unknown): void } | null = null;
-  /** The next page of a catch-up from the table, already being read; null when caught up. */
+  /** The next page of a catch-up from the table (up to where the subscription started), already being read. */
   private reading: Promise<T[]> | null = null;
-  /** Where the catch-up in progress ends (the subscription's starting position). */
-  private head: LogPosition | null = null;
   private closed = false;
 
   constructor(
@@ -106,10 +104,11 @@ class Followed<T> {
     while (this.live.length > 0) {
       const items = this.live.length <= this.pageSize ? this.live : this.live.slice(0, this.pageSize);
       this.live = items === this.live ? [] : this.live.slice(this.pageSize);
-      // Items already read from the table (the subscription started before that read ended) are passed over.
-      const last = this.last!;
-      const fresh = compareLogPositions(this.source.positionOf(items[0]!), last) > 0 ? items : items.filter((item) => compareLogPositions(this.source.positionOf(item), last) > 0);
-      if (fresh.length > 0) {
+      // Live items are in log order; those the subscriber already has (its cursor came from a process whose
+      // follower is further along) are passed over.
+      const from = items.findIndex((item) => compareLogPositions(this.source.positionOf(item), this.last!) > 0);
+      if (from >= 0) {
+        const fresh = from === 0 ? items : items.slice(from);
         this.last = this.source.positionOf(fresh[fresh.length - 1]!);
         return fresh;
       }
@@ -144,32 +143,34 @@ class Followed<T> {
    * page read while this one is handed over, so that a long catch-up goes at the speed of the slower of the two.
    */
   private async catchUp(): Promise<IteratorResult<T[]>> {
-    for (;;) {
-      if (this.closed) return { done: true, value: undefined };
-      if (!this.subscription || this.overflowed) {
-        await this.follower.ready();
+    try {
+      for (;;) {
         if (this.closed) return { done: true, value: undefined };
-        this.subscription?.unsubscribe();
-        this.live = [];
-        this.overflowed = false;
-        this.subscription = this.follower.listen(this.onEvent);
+        if (!this.subscription || this.overflowed) {
+          await this.follower.ready();
+          if (this.closed) return { done: true, value: undefined };
+          this.subscription?.unsubscribe();
+          this.live = [];
+          this.overflowed = false;
+          this.subscription = this.follower.listen(this.onEvent);
+          const head = this.subscription.position;
+          if (this.last === null) this.last = head;
+          this.reading = compareLogPositions(this.last, head) < 0 ? this.source.readPage(this.last, head, this.pageSize) : null;
+        }
+        if (!this.reading) return this.nextPage();
+        const page = await this.reading;
+        if (this.closed) return { done: true, value: undefined };
         const head = this.subscription.position;
-        if (this.last === null) this.last = head;
-        this.head = head;
-        this.reading = compareLogPositions(this.last, head) < 0 ? this.source.readPage(this.last, head, this.pageSize) : null;
+        // A full page may have more after it; a short one ends the catch-up at the subscription's start.
+        const end = page.length < this.pageSize ? null : this.source.positionOf(page[page.length - 1]!);
+        this.reading = end ? this.source.readPage(end, head, this.pageSize) : null;
+        this.reading?.catch(() => undefined); // awaited on the next call; an error surfaces there
+        this.last = end ?? head;
+        if (page.length > 0) return { done: false, value: page };
       }
-      if (!this.reading) return this.nextPage();
-      const page = await this.reading;
-      if (this.closed) return { done: true, value: undefined };
-      const end = page.length < this.pageSize ? null : this.source.positionOf(page[page.length - 1]!);
-      this.reading = end ? this.source.readPage(end, this.head!, this.pageSize) : null;
-      this.reading?.catch(() => undefined); // awaited on the next call; an error surfaces there
-      if (page.length > 0) {
-        this.last = this.source.positionOf(page[page.length - 1]!);
-        if (!end) this.last = this.head;
-        return { done: false, value: page };
-      }
-      if (!end) this.last = this.head;
+    } catch (err) {
+      this.close();
+      throw err;
     }
   }
 }
@@ -201,12 +202,7 @@ export interface FollowHooks {
 /** The subscriber's items in pages: never empty, in log order, each item once. */
 export function readAndFollowPages<T>(follower: LogFollower, source: FollowSource<T>, options: ReadAndFollowOptions, hooks: FollowHooks = {}): AsyncIterableIterator<T[]> {
   const followed = new Followed(follower, source, options, hooks.onClose ?? (() => undefined));
-  const next = () =>
-    followed.nextPage().then(undefined, (err: unknown) => {
-      followed.close();
-      throw err;
-    });
-  return iteratorOf(next, () => followed.close());
+  return iteratorOf(() => followed.nextPage(), () => followed.close());
 }
 
 /** The subscriber's items one at a time: in log order, each once. */
@@ -220,11 +216,7 @@ export function readAndFollowItems<T>(follower: LogFollower, source: FollowSourc
     at = 1;
     return { done: false, value: page[0]! };
   };
-  const failed = (err: unknown): never => {
-    followed.close();
-    throw err;
-  };
-  const next = (): Promise<IteratorResult<T>> => (at < page.length ? Promise.resolve({ done: false, value: page[at++]! }) : followed.nextPage().then(fromPage, failed));
+  const next = (): Promise<IteratorResult<T>> => (at < page.length ? Promise.resolve({ done: false, value: page[at++]! }) : followed.nextPage().then(fromPage));
   return iteratorOf(next, () => followed.close());
 }
 
