@@ -17,6 +17,7 @@ import { replayCrawlMutation, replayFailedCrawlsMutation } from './resolvers/rep
 import { runSearch, searchQuery } from './resolvers/search';
 import { crawlBatchesSubscription, crawlsSubscription } from './resolvers/subscription';
 import { upgradeReportQuery } from './resolvers/upgradeReport';
+import { createIndexedSearch } from './searchIndex/indexedSearch';
 import { createSearchWindows } from './searchWindows';
 
 const typeDefs = fs.readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
@@ -33,10 +34,68 @@ export interface ApiOptions {
   searchCacheTtlMs?: number;
   /** How long a search's ranked window serves repeats of it (the configuration's by default); 0 turns them off. */
   searchWindowTtlMs?: number;
+  /** Whether names and summaries are searched in memory (the configuration's SEARCH_INDEX by default). */
+  searchIndex?: boolean;
+  /** The search to use (made by createPackageSearch); one of its own otherwise. */
+  search?: PackageSearch;
   /** Given the default guard and cache plugins (the limits, the search response cache), those to use instead. */
   plugins?: (defaults: Plugin[]) => Plugin[];
   /** How a GraphQL request's body reaches yoga, which gets the request on `next`; `withParsedBody` by default. */
   readBody?: (req: http.IncomingMessage, next: () => void) => void;
+}
+
+export interface PackageSearch {
+  search: ApiContext['searchPackages'];
+  stop(): void;
+}
+
+/**
+ * The search the GraphQL API and the web pages share: through the in-memory index (api/searchIndex) with the changelog
+ * part's windows, or, with SEARCH_INDEX=off, the SQL statement behind the search windows (api/searchWindows.ts).
+ */
+export function createPackageSearch(shared: ApiShared, options: Pick<ApiOptions, 'searchIndex' | 'searchWindowTtlMs'> = {}): PackageSearch {
+  const { metrics } = shared;
+  const timeStatement = async <T>(statement: () => Promise<T>): Promise<T> => {
+    const done = metrics.searchDuration.startTimer();
+    try {
+      return await statement();
+    } finally {
+      done();
+    }
+  };
+  const windowTtlMs = options.searchWindowTtlMs ?? shared.config.api.searchWindowTtlMs;
+  const onWindow = (hit: boolean) => metrics.searchWindows.inc({ result: hit ? 'hit' : 'miss' });
+  const sql: ApiContext['searchPackages'] = (...args) => runSearch(shared, ...args);
+  if (options.searchIndex ?? shared.config.api.searchIndex) {
+    const indexed = createIndexedSearch({
+      pool: shared.pool,
+      follower: shared.follower,
+      fallback: sql,
+      timeStatement,
+      windowTtlMs,
+      onWindow,
+      onSearch: (by) => metrics.searches.inc({ by }),
+    });
+    metrics.searchIndex.size = () => indexed.size();
+    return indexed;
+  }
+  const windows = createSearchWindows((...args) => timeStatement(() => sql(...args)), { ttlMs: windowTtlMs, onSearch: onWindow });
+  // Windows showing a package go as a crawl result of it arrives (before the follower is ready nothing is kept:
+  // the server listens only once it is).
+  let unsubscribe = () => undefined as void;
+  shared.follower
+    .ready()
+    .then(() => {
+      unsubscribe = shared.follower.listen((event) => windows.invalidate(event.data.registry, event.data.name)).unsubscribe;
+    })
+    .catch(() => undefined); // startApi reports a follower that cannot start
+  return {
+    search: (...args) => {
+      metrics.searches.inc({ by: 'sql' });
+      return windows.search(...args);
+    },
+    stop: () => unsubscribe(),
+  };
 }
 
 export function createApi(shared: ApiShared, options: ApiOptions = {}) {
@@ -52,27 +111,7 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
     },
   });
   const queryFields = Object.keys(schema.getQueryType()!.getFields());
-  const windows = createSearchWindows(
-    async (...args) => {
-      const done = shared.metrics.searchDuration.startTimer();
-      try {
-        return await runSearch(shared, ...args);
-      } finally {
-        done();
-      }
-    },
-    {
-      ttlMs: options.searchWindowTtlMs ?? shared.config.api.searchWindowTtlMs,
-      onSearch: (hit) => shared.metrics.searchWindows.inc({ result: hit ? 'hit' : 'miss' }),
-    },
-  );
-  // Windows showing a package go as a crawl result of it arrives (before the follower is ready nothing is kept:
-  // the server listens only once it is).
-  shared.follower
-    .ready()
-    .then(() => shared.follower.listen((event) => windows.invalidate(event.data.registry, event.data.name)))
-    .catch(() => undefined); // startApi reports a follower that cannot start
-  const searchPackages: ApiContext['searchPackages'] = windows.search;
+  const searchPackages = (options.search ?? createPackageSearch(shared, options)).search;
   const guardsAndCache = [...useLimits(), useSearchResponseCache({ ttlMs: options.searchCacheTtlMs ?? 2_000, queryFields })];
   return createYoga<object, ApiContext>({
     schema,

@@ -10,6 +10,8 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 export function createApiMetrics() {
   const registry = new Registry();
+  /** What the search index gauge reads when scraped (set by the search that owns the index). */
+  const searchIndex = { size: () => 0 };
   collectDefaultMetrics({ register: registry });
   return {
     registry,
@@ -33,9 +35,24 @@ export function createApiMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    searches: new Counter({
+      name: 'changelogs_api_searches_total',
+      help: 'Searches made, by what answered their names and summaries: the in-memory index (index) or Postgres (sql)',
+      labelNames: ['by'] as const,
+      registers: [registry],
+    }),
+    searchIndexPackages: new Gauge({
+      name: 'changelogs_api_search_index_packages',
+      help: 'Packages in the in-memory search index (0 while it loads, or with SEARCH_INDEX=off)',
+      registers: [registry],
+      collect() {
+        this.set(searchIndex.size());
+      },
+    }),
+    searchIndex,
     searchDuration: new Histogram({
       name: 'changelogs_api_search_duration_seconds',
-      help: 'Time a search statement takes in Postgres (a search answered from the response cache or a search window runs none)',
+      help: 'Time a ranking search statement takes in Postgres: the whole search, or with the index its changelog part (a search answered from the response cache, a search window or the index alone runs none)',
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),

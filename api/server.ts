@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startLogFollower } from '../eventStore/followLog';
 import type { ApiDeps } from './context';
-import { type ApiOptions, createApi } from './graphql';
+import { type ApiOptions, createApi, createPackageSearch } from './graphql';
 import { readiness } from './health';
 import { createLiveStreams } from './liveStreams';
 import { createApiMetrics } from './metrics';
@@ -56,9 +56,11 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
   });
   const metrics = createApiMetrics();
   const liveStreams = createLiveStreams(metrics.streamSubscribers);
-  const yoga = createApi({ ...deps, follower, liveStreams, metrics }, options);
+  const shared = { ...deps, follower, liveStreams, metrics };
+  const search = createPackageSearch(shared, options);
+  const yoga = createApi(shared, { ...options, search });
   const staticFiles = loadStaticFiles(WEB_ROOT);
-  const site = createSite({ ...deps, follower });
+  const site = createSite({ ...deps, follower, searchPackages: search.search });
   const readBody = options.readBody ?? withParsedBody;
   const health = {
     pool: deps.pool,
@@ -137,6 +139,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
     });
   } catch (err) {
     await webSockets.close(0);
+    search.stop();
     await follower.stop();
     throw err;
   }
@@ -157,6 +160,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
       clearTimeout(timer);
       server.closeAllConnections();
       await closed;
+      search.stop();
       await follower.stop();
     },
   };

@@ -74,6 +74,8 @@ export interface Config {
     shutdownGraceMs: number;
     /** How long a search's ranked window serves repeats of it (api/searchWindows.ts); 0 turns the windows off. */
     searchWindowTtlMs: number;
+    /** Whether names and summaries are searched in memory (api/searchIndex), or every search in Postgres. */
+    searchIndex: boolean;
   };
   upstreams: Upstreams;
   discovery: {
@@ -138,7 +140,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_URL', 'PGUSER',
   'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_UI_URL', 'TASK_QUEUE', 'DATA_DIR', 'WORKFLOW_BUNDLE',
   'TEMPORAL_SERVER', 'TEMPORAL_POSTGRES_URL', 'TEMPORAL_HISTORY_SHARDS',
-  'PORT', 'API_TOKEN', 'API_SHUTDOWN_GRACE_MS', 'SEARCH_WINDOW_TTL_MS', 'METRICS_PORT',
+  'PORT', 'API_TOKEN', 'API_SHUTDOWN_GRACE_MS', 'SEARCH_WINDOW_TTL_MS', 'SEARCH_INDEX', 'METRICS_PORT',
   'UPSTREAMS', 'NPM_REGISTRY_URL', 'npm_config_registry', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'RUBYGEMS_REQUESTS_PER_SECOND',
   'PYPI_URL', 'PYPI_SERIAL_JOURNAL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL', 'GITHUB_TOKEN', 'GITHUB_REQUESTS_PER_HOUR',
   'POLL_INTERVAL_SECONDS', 'FOLLOW_IDLE_SECONDS', 'FOLLOW_PAGE_SIZE', 'FOLLOW_PAGE_SECONDS', 'CRAWL_CONCURRENCY',
@@ -151,6 +153,14 @@ const UPSTREAM_VARIABLES = ['NPM_REGISTRY_URL', 'NPM_REPLICATE_URL', 'RUBYGEMS_U
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function onOff(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${key} must be on or off, got "${raw}"`);
 }
 
 function integer(env: Env, key: string, fallback: number, min = 1): number {
@@ -267,6 +277,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       token: env.API_TOKEN || null,
       shutdownGraceMs: integer(env, 'API_SHUTDOWN_GRACE_MS', 10_000, 0),
       searchWindowTtlMs: integer(env, 'SEARCH_WINDOW_TTL_MS', 30_000, 0),
+      searchIndex: onOff(env, 'SEARCH_INDEX', true),
     },
     upstreams: upstreamConfig,
     discovery: {

@@ -139,11 +139,16 @@ describe('health, readiness and metrics', () => {
       const match = text.split('\n').find((l) => line.test(l));
       return match === undefined ? undefined : Number(match.split(' ').at(-1));
     };
+    await recordRelease(stack.pool, { registry: 'npm', name: 'metrics-probe', version: '1.0.0' });
     await stack.graphql('{ search(query: "metrics-probe") { edges { cursor } } }');
     await fetch(`${base}/no-such-page`);
     expect(await metric(/^changelogs_api_http_request_duration_seconds_count\{method="POST",route="graphql",status="200"\}/)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^changelogs_api_http_request_duration_seconds_count\{method="GET",route="not_found",status="404"\}/)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^changelogs_api_search_duration_seconds_count /)).toBeGreaterThanOrEqual(1);
+    const searches = async () => ((await metric(/^changelogs_api_searches_total\{by="index"\}/)) ?? 0) + ((await metric(/^changelogs_api_searches_total\{by="sql"\}/)) ?? 0);
+    expect(await searches()).toBeGreaterThanOrEqual(1);
+    // The stack's API searches through the in-memory index once it has loaded the packages.
+    await waitFor('the search index to load', async () => ((await metric(/^changelogs_api_search_index_packages /)) ?? 0) > 0 || undefined, 10_000);
     const windowSearches = async () =>
       ((await metric(/^changelogs_api_search_windows_total\{result="hit"\}/)) ?? 0) + ((await metric(/^changelogs_api_search_windows_total\{result="miss"\}/)) ?? 0);
     const before = await windowSearches();
@@ -172,7 +177,10 @@ describe('health, readiness and metrics', () => {
   });
 });
 
-/** The API's GraphQL handler in this process, on a pool that notes every statement it runs. */
+/**
+ * The API's GraphQL handler in this process, on a pool that notes every statement it runs. Searches go to the SQL
+ * statement (behind the search windows) unless told otherwise: the index's load would count among the statements.
+ */
 async function inProcessApi(options: Parameters<typeof createApi>[1] = {}) {
   const statements: string[] = [];
   const pool = new Proxy(stack.pool, {
@@ -189,7 +197,7 @@ async function inProcessApi(options: Parameters<typeof createApi>[1] = {}) {
   await follower.ready();
   const metrics = createApiMetrics();
   const deps: ApiDeps = { config: stack.config, pool, temporal: stack.temporal, taskQueue: stack.config.temporal.taskQueue };
-  const yoga = createApi({ ...deps, follower, metrics, liveStreams: createLiveStreams(metrics.streamSubscribers) }, options);
+  const yoga = createApi({ ...deps, follower, metrics, liveStreams: createLiveStreams(metrics.streamSubscribers) }, { searchIndex: false, ...options });
   return {
     statements,
     async graphql<T>(query: string, variables: Record<string, unknown> = {}) {

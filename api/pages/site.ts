@@ -13,11 +13,11 @@ import { logPositionOf, readLogHead } from '../../eventStore/readLogBatch';
 import type { Registry } from '../../workflows/types';
 import { tokenAccepted } from '../auth';
 import { decodeCursor, encodeCursor } from '../connections';
-import type { ApiDeps } from '../context';
+import type { ApiContext, ApiDeps } from '../context';
 import { createLoaders } from '../loaders';
 import { requestCrawl } from '../resolvers/crawl';
 import { readCrawls } from '../resolvers/crawls';
-import { isSearchKey, runSearch } from '../resolvers/search';
+import { isSearchKey } from '../resolvers/search';
 import { versionsBetween } from '../versions';
 import { packageFeed, recentFeed, FEED_ENTRIES } from './feeds';
 import type { Html } from './html';
@@ -104,7 +104,7 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams | null> {
   });
 }
 
-export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
+export function createSite(deps: ApiDeps & { follower: LogFollower; searchPackages: ApiContext['searchPackages'] }): Site {
   const { pool, config } = deps;
   const cache = createPageCache();
   // How far the follower has read the log: where a page's live updates resume from. A page may show events
@@ -146,7 +146,7 @@ export function createSite(deps: ApiDeps & { follower: LogFollower }): Site {
         return response(400, HTML, errorPage('Not a search', 'The “after” parameter is not a cursor of these results.'));
       }
     }
-    const rows = await runSearch({ pool }, query, registry, after, SEARCH_RESULTS + 1);
+    const rows = await deps.searchPackages(query, registry, after, SEARCH_RESULTS + 1);
     const results: SearchResult[] = rows.slice(0, SEARCH_RESULTS).map((row) => ({ row, match: TIERS[row.tier] ?? 'TEXT' }));
     const last = rows.length > SEARCH_RESULTS ? rows[SEARCH_RESULTS - 1]! : null;
     const next = last

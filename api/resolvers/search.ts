@@ -123,6 +123,32 @@ SELECT m.tier, m.sort_key, ${PACKAGE_COLUMNS.split(', ').map((c) => `p.${c}`).jo
  ORDER BY m.tier, m.sort_key, m.registry, m.name
  LIMIT $8::int`;
 
+/**
+ * The SQL's `changelogs` part alone, for the in-memory index (api/searchIndex), which answers the other parts: the
+ * same parameters, the same rows (with the package's columns), the same order. The caller runs it only when the
+ * names and heads it found leave room on the page, and passes the cursor only when it points into this part.
+ */
+const CHANGELOG_TIER_SQL = `
+WITH query AS MATERIALIZED (
+  SELECT s || e AS ranked, CASE WHEN s = e THEN s ELSE s || e END AS matched
+    FROM websearch_to_tsquery('simple', $1::text) s, websearch_to_tsquery('english', $1::text) e
+)
+SELECT m.tier, m.sort_key, ${PACKAGE_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')} FROM (
+  SELECT c.registry, c.name, ${TEXT} AS tier, (-ts_rank(c.document, (SELECT ranked FROM query), 32))::float8 AS sort_key
+    FROM (SELECT p.registry, p.name, p.search_head || p.changelog_document AS document
+            FROM packages p
+           WHERE p.changelog_document IS NOT NULL AND (p.search_head || p.changelog_document) @@ (SELECT matched FROM query)
+             AND NOT p.search_head @@ (SELECT matched FROM query)
+             AND ($3::text IS NULL OR p.registry = $3::text)
+             AND (NOT EXISTS (SELECT FROM packages WHERE ${PREFIX_RANGE}) OR lower(p.name) NOT LIKE $2::text)
+             AND coalesce($4::int, ${EXACT}) <= ${TEXT}
+           LIMIT ${CHANGELOG_CANDIDATES}) c
+) m
+JOIN packages p USING (registry, name)
+WHERE ${AFTER}
+ORDER BY m.sort_key, m.registry, m.name
+LIMIT $8::int`;
+
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -136,6 +162,11 @@ export function searchStatement(query: string, registry: string | null, after: S
     text: SEARCH_SQL,
     values: [term, `${escapeLike(term)}%`, registry, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, limit],
   };
+}
+
+/** The `changelogs` part alone (CHANGELOG_TIER_SQL), with the same parameters as searchStatement. */
+export function changelogTierStatement(query: string, registry: string | null, after: SearchKey | null, limit: number): { name: string; text: string; values: unknown[] } {
+  return { ...searchStatement(query, registry, after, limit), name: 'search_changelogs', text: CHANGELOG_TIER_SQL };
 }
 
 /** Up to `limit` results after the cursor, in result order. */
