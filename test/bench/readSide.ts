@@ -63,6 +63,8 @@ const { values: args } = parseArgs({
     'serve-fan-out': { type: 'string' },
     /** Internal, with --serve: the API's SEARCH_WINDOW_TTL_MS. */
     'search-window-ttl-ms': { type: 'string' },
+    /** Internal, with --serve: the API's SEARCH_INDEX. */
+    'search-index': { type: 'string' },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -80,7 +82,8 @@ const SKIP = new Set(args.skip.split(',').filter(Boolean));
 /** Child mode: the API on the database, as `changelogs api` runs it. */
 async function serve(databaseUrl: string): Promise<void> {
   const windows = args['search-window-ttl-ms'];
-  const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench', ...(windows && { SEARCH_WINDOW_TTL_MS: windows }) });
+  const index = args['search-index'];
+  const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench', ...(windows && { SEARCH_WINDOW_TTL_MS: windows }), ...(index && { SEARCH_INDEX: index }) });
   const pool = await openDatabase(config.databaseUrl);
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
   console.log(`listening ${api.url}`);
@@ -115,11 +118,26 @@ function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '
   return startServerProcess(__filename, [mode, databaseUrl, ...extra], { nodeFlags });
 }
 
+/** A value of an API process's /metrics (the first sample of that name and labels). */
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  const escaped = name.replace(/[{}"]/g, (c) => `\\${c}`);
+  return Number(new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
 /** Search statements an API process has run so far, and their total seconds, from its /metrics. */
 async function searchStatements(url: string): Promise<{ count: number; seconds: number }> {
-  const text = await (await fetch(new URL('/metrics', url))).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { count: value('changelogs_api_search_duration_seconds_count'), seconds: value('changelogs_api_search_duration_seconds_sum') };
+  return { count: await metric(url, 'changelogs_api_search_duration_seconds_count'), seconds: await metric(url, 'changelogs_api_search_duration_seconds_sum') };
+}
+
+/** Waits for an API process's search index to load; returns its size and the process's resident memory then. */
+async function searchIndexLoaded(url: string): Promise<{ packages: number; rssBytes: number; seconds: number }> {
+  const started = performance.now();
+  for (;;) {
+    const packages = await metric(url, 'changelogs_api_search_index_packages');
+    if (packages > 0) return { packages, rssBytes: await metric(url, 'process_resident_memory_bytes'), seconds: (performance.now() - started) / 1000 };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 interface SearchRequest {
@@ -165,11 +183,12 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
 }
 
 /**
- * The floor and the varied searches on the API as configured by default (search windows on), with the Postgres
- * statements the varied ones ran; then the same varied searches, fewer of them, on an API with the windows off
- * (`noWindowsUrl`): what each search costs when Postgres answers every one.
+ * The floor and the varied searches on the API as configured by default (the in-memory search index, the changelog
+ * part's windows), with the Postgres statements the varied ones ran; then the same varied searches, fewer of them, on
+ * an API that searches in SQL alone with no windows (`sqlUrl`: SEARCH_INDEX=off, SEARCH_WINDOW_TTL_MS=0), the
+ * named alternative: what each search costs when Postgres answers every one.
  */
-async function benchSearch(pool: Pool, url: string, noWindowsUrl: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
+async function benchSearch(pool: Pool, url: string, sqlUrl: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
   const client = jsonPoster(url, CONCURRENCY);
   const check = (json: { errors?: unknown }) => {
@@ -193,12 +212,17 @@ async function benchSearch(pool: Pool, url: string, noWindowsUrl: string): Promi
     return { ...result, line: `${statements.toFixed(2)} search statements a search, ${(((after.seconds - before.seconds) * 1000) / count).toFixed(2)} ms of them` };
   };
   console.log(`varied searches, e.g. ${requests.slice(0, 8).map((r) => JSON.stringify(r.q)).join(', ')}`);
+  const [loaded, sqlLoaded] = await Promise.all([searchIndexLoaded(url), metric(sqlUrl, 'process_resident_memory_bytes')]);
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  console.log(`search index: ${loaded.packages} packages, loaded ${loaded.seconds.toFixed(1)} s after the API listened; API resident memory ${mb(loaded.rssBytes)} (the SQL-only API: ${mb(sqlLoaded)})`);
   await closedLoop(500, CONCURRENCY, trivial); // warm-up: connections, JIT, caches
   await closedLoop(500, CONCURRENCY, search);
   const floor = await closedLoop(REQUESTS, CONCURRENCY, trivial);
   console.log(`{ __typename }, ${CONCURRENCY} at once: ${floor.perSecond.toFixed(0)}/s, ${summary(floor.latencies)}`);
+  const byIndexBefore = await metric(url, 'changelogs_api_searches_total{by="index"}');
   const varied = await statementsDuring(url, REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, search));
-  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.line}`);
+  const byIndex = (await metric(url, 'changelogs_api_searches_total{by="index"}')) - byIndexBefore;
+  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.line}; ${byIndex} of the searches that reached the API answered through the index (the rest by the response cache, or SQL alone)`);
   const ratio = varied.perSecond / floor.perSecond;
   console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
   const rate = varied.perSecond / 2;
@@ -206,22 +230,26 @@ async function benchSearch(pool: Pool, url: string, noWindowsUrl: string): Promi
   console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
   client.close();
 
-  const uncachedClient = jsonPoster(noWindowsUrl, CONCURRENCY);
-  const uncachedCount = Math.min(REQUESTS, 1_000);
-  const uncached = await statementsDuring(noWindowsUrl, uncachedCount, () => closedLoop(uncachedCount, CONCURRENCY, searcher(uncachedClient)));
-  console.log(`the first ${uncachedCount} of the same searches with search windows off (SEARCH_WINDOW_TTL_MS=0): ${uncached.perSecond.toFixed(0)}/s (÷ floor ${(uncached.perSecond / floor.perSecond).toFixed(2)}), ${summary(uncached.latencies)}; ${uncached.line}`);
-  // One at a time, windows off: what each kind of search costs with no queue in front of it.
-  const byKind = new Map<string, number[]>();
-  for (const { q, r, first, kind } of requests.slice(0, Math.min(REQUESTS, 700))) {
-    const t0 = performance.now();
-    check(await uncachedClient.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
-    let times = byKind.get(kind);
-    if (!times) byKind.set(kind, (times = []));
-    times.push(performance.now() - t0);
-  }
-  uncachedClient.close();
+  const sqlClient = jsonPoster(sqlUrl, CONCURRENCY);
+  const sqlCount = Math.min(REQUESTS, 1_000);
+  const sql = await statementsDuring(sqlUrl, sqlCount, () => closedLoop(sqlCount, CONCURRENCY, searcher(sqlClient)));
+  console.log(`the first ${sqlCount} of the same searches in SQL alone (SEARCH_INDEX=off SEARCH_WINDOW_TTL_MS=0): ${sql.perSecond.toFixed(0)}/s (÷ floor ${(sql.perSecond / floor.perSecond).toFixed(2)}), ${summary(sql.latencies)}; ${sql.line}`);
+  // One at a time: what each kind of search costs with no queue in front of it, through the index (on searches made
+  // once: the first of this list's) and in SQL alone.
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  console.log(`one at a time, windows off, by kind: ${[...byKind].sort((a, b) => mean(b[1]) - mean(a[1])).map(([kind, ms]) => `${kind} mean ${mean(ms).toFixed(1)} ms (n ${ms.length}, ${summary(ms)})`).join('; ')}`);
+  const fresh = requests.slice(-Math.min(REQUESTS, 700));
+  for (const [label, poster] of [['through the index', jsonPoster(url, 1)], ['in SQL alone', sqlClient]] as const) {
+    const byKind = new Map<string, number[]>();
+    for (const { q, r, first, kind } of fresh) {
+      const t0 = performance.now();
+      check(await poster.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
+      let times = byKind.get(kind);
+      if (!times) byKind.set(kind, (times = []));
+      times.push(performance.now() - t0);
+    }
+    poster.close();
+    console.log(`one at a time, ${label}, by kind: ${[...byKind].sort((a, b) => mean(b[1]) - mean(a[1])).map(([kind, ms]) => `${kind} mean ${mean(ms).toFixed(1)} ms (n ${ms.length}, ${summary(ms)})`).join('; ')}`);
+  }
   return { floor: floor.perSecond, varied: varied.perSecond, ratio, p99Ms: p99(open.latencies) };
 }
 
@@ -449,8 +477,8 @@ async function main(): Promise<void> {
     const servers = await Promise.all([startChild(databaseUrlFor(options.database)), startChild(databaseUrlFor(options.database))]);
     try {
       if (!SKIP.has('search')) {
-        const noWindows = await startChild(databaseUrlFor(options.database), '--serve', ['--search-window-ttl-ms', '0']);
-        const search = await benchSearch(pool, servers[0]!.url, noWindows.url).finally(() => noWindows.stop());
+        const sqlOnly = await startChild(databaseUrlFor(options.database), '--serve', ['--search-index', 'off', '--search-window-ttl-ms', '0']);
+        const search = await benchSearch(pool, servers[0]!.url, sqlOnly.url).finally(() => sqlOnly.stop());
         result.searchFloorRatio = search.ratio;
         result.searchP99Ms = search.p99Ms;
       }
