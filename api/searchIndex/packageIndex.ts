@@ -169,7 +169,8 @@ export class PackageSearchIndex<Row = unknown> {
   private byLowerName: number[] = [];
   private byLowerNameSorted = true;
   private readonly postings = new Map<string, Posting>();
-  private readonly trigrams = new TrigramIndex();
+  /** One trigram index per registry: most searches name one, and then read only its names' lists. */
+  private readonly trigrams = new Map<string, TrigramIndex>();
 
   get size(): number {
     return this.names.length;
@@ -201,7 +202,9 @@ export class PackageSearchIndex<Row = unknown> {
       if (same) same.push(id);
       else this.exact.set(lower, [id]);
       this.insertByLowerName(id);
-      this.trigrams.add(id, lower);
+      let trigrams = this.trigrams.get(registry);
+      if (!trigrams) this.trigrams.set(registry, (trigrams = new TrigramIndex()));
+      trigrams.add(id, lower);
     }
     this.rows[id] = row;
     if (this.heads[id] === headText) {
@@ -246,7 +249,7 @@ export class PackageSearchIndex<Row = unknown> {
     } finally {
       this.byLowerName.sort((a, b) => this.compareIds(a, b));
       this.byLowerNameSorted = true;
-      this.trigrams.compact();
+      for (const trigrams of this.trigrams.values()) trigrams.compact();
     }
   }
 
@@ -488,13 +491,13 @@ export class PackageSearchIndex<Row = unknown> {
 
   /** Names that look like the term (pg_trgm's `%` and similarity()), as the SQL's `similars` part. */
   similarHits(term: string, registry: string | null, after: HitKey | null, limit: number): Hit[] {
-    const accept = registry === null ? undefined : (id: number) => this.registries[id] === registry;
+    const indexes = registry === null ? [...this.trigrams.values()] : [this.trigrams.get(registry)].filter((index) => index !== undefined);
     // First only the closest names (a stricter threshold reads fewer trigram lists): when they fill the page, no name
     // less alike could be on it.
     for (const threshold of [CLOSE_SIMILARITY, DEFAULT_THRESHOLD]) {
       const top = new TopHits(limit);
       let shown = 0;
-      for (const { id, similarity } of this.trigrams.similar(term, accept, threshold)) {
+      for (const { id, similarity } of indexes.flatMap((index) => index.similar(term, undefined, threshold))) {
         const reg = this.registries[id]!;
         const name = this.names[id]!;
         if (!isAfterFields(SIMILAR, -similarity, reg, name, after)) continue;
