@@ -36,7 +36,7 @@ export interface ApiOptions {
   searchWindowTtlMs?: number;
   /** Whether names and summaries are searched in memory (the configuration's SEARCH_INDEX by default). */
   searchIndex?: boolean;
-  /** The search to use (made by createPackageSearch); one of its own otherwise. */
+  /** The search to use (made by createPackageSearch, or a benchmark's baseline); one of its own otherwise. */
   search?: PackageSearch;
   /** Given the default guard and cache plugins (the limits, the search response cache), those to use instead. */
   plugins?: (defaults: Plugin[]) => Plugin[];

@@ -7,8 +7,11 @@
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
 //    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
 //    throughput just measured, their latency counted from when each was due (so a stall shows in it). The API runs
-//    as configured by default (search windows on); the Postgres statements per search are counted from /metrics,
-//    and the first 1,000 of the same searches are run again on an API with the windows off, for comparison.
+//    as configured by default (the in-memory search index, loaded first; its size, load time and the process's
+//    memory are printed); the Postgres statements per search are counted from /metrics. Then the same searches on
+//    an API whose search costs nothing (the same rows for every query: the floor of a search response of that size),
+//    and the first 1,000 on an API searching in SQL alone with no windows (the alternative), each kind timed one at a
+//    time on the index and in SQL.
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
 //    appended one by one after --warm-up more that are not counted (a server that has run a while has compiled its
 //    delivery path; the first few events after a start are slower, and each event's slowest delivery is printed);
@@ -31,6 +34,9 @@ import { LOG_START, type LogPosition } from '../../eventStore/logPosition';
 import { logPositionOf, readLogBatch, readLogHead } from '../../eventStore/readLogBatch';
 import { rebuildProjections } from '../../eventStore/rebuildProjections';
 import { API_NODE_FLAGS } from '../../api/nodeFlags';
+import type { PackageSearch } from '../../api/graphql';
+import { PACKAGE_COLUMNS, type PackageRow } from '../../api/resolvers/package';
+import type { SearchRow } from '../../api/resolvers/search';
 import { startApi } from '../../api/server';
 import { loadConfig } from '../../infra/config';
 import { openDatabase } from '../../infra/db';
@@ -65,6 +71,8 @@ const { values: args } = parseArgs({
     'search-window-ttl-ms': { type: 'string' },
     /** Internal, with --serve: the API's SEARCH_INDEX. */
     'search-index': { type: 'string' },
+    /** Internal, with --serve: a search that costs nothing (the same rows for every query): the search floor. */
+    'no-op-search': { type: 'boolean', default: false },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -85,7 +93,14 @@ async function serve(databaseUrl: string): Promise<void> {
   const index = args['search-index'];
   const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench', ...(windows && { SEARCH_WINDOW_TTL_MS: windows }), ...(index && { SEARCH_INDEX: index }) });
   const pool = await openDatabase(config.databaseUrl);
-  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0);
+  let search: PackageSearch | undefined;
+  if (args['no-op-search']) {
+    // Real rows of the size searches return, the same for every query, as the index's hits become rows.
+    const { rows } = await pool.query<PackageRow>(`SELECT ${PACKAGE_COLUMNS} FROM packages ORDER BY md5(name) LIMIT 101`);
+    const hits: SearchRow[] = rows.map((row, i) => ({ ...row, tier: 2, sort_key: -1.5 + i / 1000 }));
+    search = { search: async (_query, _registry, _after, limit) => hits.slice(0, limit).map((hit) => ({ ...hit })), stop: () => undefined };
+  }
+  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0, { search });
   console.log(`listening ${api.url}`);
   process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
 }
@@ -188,7 +203,7 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
  * an API that searches in SQL alone with no windows (`sqlUrl`: SEARCH_INDEX=off, SEARCH_WINDOW_TTL_MS=0), the
  * named alternative: what each search costs when Postgres answers every one.
  */
-async function benchSearch(pool: Pool, url: string, sqlUrl: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
+async function benchSearch(pool: Pool, url: string, sqlUrl: string, noOpUrl: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
   const client = jsonPoster(url, CONCURRENCY);
   const check = (json: { errors?: unknown }) => {
@@ -225,6 +240,13 @@ async function benchSearch(pool: Pool, url: string, sqlUrl: string): Promise<{ f
   console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.line}; ${byIndex} of the searches that reached the API answered through the index (the rest by the response cache, or SQL alone)`);
   const ratio = varied.perSecond / floor.perSecond;
   console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
+  // The same requests and responses with a search that costs nothing (the same rows for every query): what GraphQL,
+  // the response cache and HTTP cost a search response of this size, the floor of any search here.
+  const noOpClient = jsonPoster(noOpUrl, CONCURRENCY);
+  await closedLoop(500, CONCURRENCY, searcher(noOpClient));
+  const noOp = await closedLoop(REQUESTS, CONCURRENCY, searcher(noOpClient));
+  noOpClient.close();
+  console.log(`the same searches answered by a no-op search (same rows for every query): ${noOp.perSecond.toFixed(0)}/s (÷ floor ${(noOp.perSecond / floor.perSecond).toFixed(2)}), ${summary(noOp.latencies)}; varied searches ÷ no-op search: ${(varied.perSecond / noOp.perSecond).toFixed(2)}`);
   const rate = varied.perSecond / 2;
   const open = await openLoop(rate, OPEN_SECONDS, search);
   console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
@@ -477,8 +499,11 @@ async function main(): Promise<void> {
     const servers = await Promise.all([startChild(databaseUrlFor(options.database)), startChild(databaseUrlFor(options.database))]);
     try {
       if (!SKIP.has('search')) {
-        const sqlOnly = await startChild(databaseUrlFor(options.database), '--serve', ['--search-index', 'off', '--search-window-ttl-ms', '0']);
-        const search = await benchSearch(pool, servers[0]!.url, sqlOnly.url).finally(() => sqlOnly.stop());
+        const [sqlOnly, noOp] = await Promise.all([
+          startChild(databaseUrlFor(options.database), '--serve', ['--search-index', 'off', '--search-window-ttl-ms', '0']),
+          startChild(databaseUrlFor(options.database), '--serve', ['--search-index', 'off', '--no-op-search']),
+        ]);
+        const search = await benchSearch(pool, servers[0]!.url, sqlOnly.url, noOp.url).finally(() => Promise.all([sqlOnly.stop(), noOp.stop()]));
         result.searchFloorRatio = search.ratio;
         result.searchP99Ms = search.p99Ms;
       }
