@@ -46,6 +46,8 @@ export interface ApiOptions {
 
 export interface PackageSearch {
   search: ApiContext['searchPackages'];
+  /** Resolves once a search sees every crawl result the log held when called (the in-memory index follows it). */
+  settled(): Promise<void>;
   stop(): void;
 }
 
@@ -94,6 +96,7 @@ export function createPackageSearch(shared: ApiShared, options: Pick<ApiOptions,
       metrics.searches.inc({ by: 'sql' });
       return windows.search(...args);
     },
+    settled: async () => undefined, // Postgres answers, and windows are dropped as results arrive
     stop: () => unsubscribe(),
   };
 }

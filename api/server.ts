@@ -29,6 +29,8 @@ export interface RunningApi {
    * flight, then closes what is left and stops the log follower. The pool and the Temporal client are the caller's.
    */
   close(graceMs?: number): Promise<void>;
+  /** Resolves once searches see every crawl result the log held when called. */
+  searchSettled(): Promise<void>;
 }
 
 type Route = 'graphql' | 'static' | 'page' | 'feed' | 'healthz' | 'readyz' | 'metrics' | 'not_found';
@@ -148,6 +150,7 @@ export async function startApi(deps: ApiDeps, port = deps.config.api.port, optio
   return {
     url: `http://localhost:${actualPort}/graphql`,
     port: actualPort,
+    searchSettled: () => search.settled(),
     async close(graceMs = deps.config.api.shutdownGraceMs) {
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -139,7 +139,7 @@ describe('health, readiness and metrics', () => {
       const match = text.split('\n').find((l) => line.test(l));
       return match === undefined ? undefined : Number(match.split(' ').at(-1));
     };
-    await recordRelease(stack.pool, { registry: 'npm', name: 'metrics-probe', version: '1.0.0' });
+    await recordRelease(stack.pool, { registry: 'npm', name: 'gauge-counter', version: '1.0.0' });
     await stack.graphql('{ search(query: "metrics-probe") { edges { cursor } } }');
     await fetch(`${base}/no-such-page`);
     expect(await metric(/^changelogs_api_http_request_duration_seconds_count\{method="POST",route="graphql",status="200"\}/)).toBeGreaterThanOrEqual(1);

@@ -12,6 +12,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
 import type { LogFollower } from '../../eventStore/followLog';
+import { compareLogPositions, LOG_START, type LogPosition } from '../../eventStore/logPosition';
+import { logPositionOf, readLogHead } from '../../eventStore/readLogBatch';
 import { PACKAGE_COLUMNS, type PackageRow } from '../resolvers/package';
 import { changelogTierStatement, type SearchKey, type SearchRow } from '../resolvers/search';
 import { createSearchWindows } from '../searchWindows';
@@ -43,8 +45,13 @@ export interface IndexedSearch {
   search: Run;
   /** Resolves once the index has loaded (and retries a failed load every few seconds until it does). */
   loaded(): Promise<void>;
-  /** Packages in the index. */
+  /** Packages in the index (0 until it has loaded). */
   size(): number;
+  /**
+   * Resolves once the index has loaded and holds every crawl result the log had when called (for tools and tests
+   * that write and then search; a search itself does not wait for the log).
+   */
+  settled(): Promise<void>;
   stop(): void;
 }
 
@@ -83,6 +90,8 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
   let isLoaded = false;
   let stopped = false;
   let unsubscribe: () => void = () => undefined;
+  /** The last log position the index has been told of. */
+  let seen: LogPosition = LOG_START;
 
   const changelogs = createSearchWindows(
     async (query, registry, after, limit) => (await timeStatement(() => pool.query<SearchRow>(changelogTierStatement(query.toLowerCase(), registry, after, limit)))).rows,
@@ -126,11 +135,14 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
   async function load(): Promise<void> {
     await follower.ready();
     if (stopped) return;
-    unsubscribe = follower.listen((event) => {
+    const listening = follower.listen((event) => {
+      seen = logPositionOf(event);
       // The changelog part's windows showing the package go, as the whole searches' windows did.
       changelogs.invalidate(event.data.registry, event.data.name);
       markDirty(event.data.registry, event.data.name);
-    }).unsubscribe;
+    });
+    seen = listening.position;
+    unsubscribe = listening.unsubscribe;
     const started = performance.now();
     let after: [string, string] | null = null;
     for (;;) {
@@ -236,6 +248,13 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
     search,
     loaded: () => loading,
     size: () => (isLoaded ? index.size : 0),
+    async settled() {
+      await loading;
+      const head = await readLogHead(pool);
+      follower.wake();
+      while (compareLogPositions(seen, head) < 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, 5));
+      while ((refreshing || dirty.size > 0) && !stopped) await (refreshing ?? new Promise((resolve) => setTimeout(resolve, 5)));
+    },
     stop() {
       stopped = true;
       unsubscribe();

@@ -98,7 +98,7 @@ async function serve(databaseUrl: string): Promise<void> {
     // Real rows of the size searches return, the same for every query, as the index's hits become rows.
     const { rows } = await pool.query<PackageRow>(`SELECT ${PACKAGE_COLUMNS} FROM packages ORDER BY md5(name) LIMIT 101`);
     const hits: SearchRow[] = rows.map((row, i) => ({ ...row, tier: 2, sort_key: -1.5 + i / 1000 }));
-    search = { search: async (_query, _registry, _after, limit) => hits.slice(0, limit).map((hit) => ({ ...hit })), stop: () => undefined };
+    search = { search: async (_query, _registry, _after, limit) => hits.slice(0, limit).map((hit) => ({ ...hit })), settled: async () => undefined, stop: () => undefined };
   }
   const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0, { search });
   console.log(`listening ${api.url}`);

@@ -91,6 +91,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       return temporal.workflow.start(crawlRelease, { workflowId, taskQueue: crawlTaskQueue(taskQueue), args: [release] });
     },
     async graphql(query, variables = {}, headers = {}) {
+      // Searches see what the test wrote: the API's search index follows the log a few milliseconds behind.
+      if (/\bsearch\b/.test(query)) await api.searchSettled();
       const response = await fetch(api.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
