@@ -35,7 +35,7 @@ beforeAll(async () => {
   }
   follower = startLogFollower({ pool, connectionString: url });
   // Small load pages, so that loading takes several.
-  indexed = createIndexedSearch({ pool, follower, fallback: (...args) => runSearch({ pool }, ...args), windowTtlMs: 30_000, loadPageSize: 250, log: () => undefined, onSearch: (by) => void answeredBy[by]++ });
+  indexed = createIndexedSearch({ pool, follower, fallback: (...args) => runSearch({ pool }, ...args), windowTtlMs: 30_000, loadPageSize: 250, log: () => undefined, info: () => undefined, onSearch: (by) => void answeredBy[by]++ });
   await indexed.loaded();
 }, 120_000);
 

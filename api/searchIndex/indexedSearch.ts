@@ -37,8 +37,10 @@ export interface IndexedSearchOptions {
   onSearch?: (by: 'index' | 'sql') => void;
   /** Rows read per page while loading. */
   loadPageSize?: number;
-  /** Where the load's progress and problems are told (stderr by default). */
+  /** Where problems are told (stderr by default). */
   log?: (line: string) => void;
+  /** Where the load's end is told (stdout by default). */
+  info?: (line: string) => void;
 }
 
 export interface IndexedSearch {
@@ -84,7 +86,7 @@ const LOAD_RETRY_MS = 5_000;
 const PARSED_QUERIES = 20_000;
 
 export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearch {
-  const { pool, follower, fallback, windowTtlMs, onSearch = () => undefined, loadPageSize = 20_000, log = console.warn } = options;
+  const { pool, follower, fallback, windowTtlMs, onSearch = () => undefined, loadPageSize = 20_000, log = console.warn, info = console.log } = options;
   const timeStatement = options.timeStatement ?? (<T>(statement: () => Promise<T>) => statement());
   const index = new PackageSearchIndex<PackageRow>();
   let isLoaded = false;
@@ -162,7 +164,7 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
       after = [last.registry, last.name];
     }
     isLoaded = true;
-    log(`[api] search index: ${index.size} packages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    info(`[api] search index: ${index.size} packages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     refreshSoon();
   }
 

@@ -6,10 +6,12 @@
 //
 // Layout: each package has a stable id (its slot in the arrays below). Postings map a lexeme to the ids of the
 // heads that hold it, ascending, with the lexeme's part of the rank (calc_rank_or's per-entry value) beside each.
-// A search adds up, per id, the parts of the query's lexemes in Postgres's order (so the float arithmetic is the
-// same), marks which lexemes each head has (a bit each), evaluates the query on those bits, and checks phrases
-// on the head's positions only for the heads that pass. Names are a map from the lower-cased name to its ids (exact)
-// and the ids sorted by lower-cased name (prefixes, by binary search); similar names are a trigram index.
+// A query of one lexeme, or of two alternatives (a word and its English stem), reads its postings in impact order
+// and stops once it has a page. Any other query takes its candidates from the postings (AND and phrases intersect,
+// from the shortest list; OR unites), adds up each candidate's parts of the query's lexemes in Postgres's order (so
+// the float arithmetic is the same), marks which lexemes it has (a bit each), evaluates the query on those bits,
+// and checks phrases on the head's positions only for the heads that pass. Names are the ids sorted by lower-cased
+// name (exact names and prefixes, by binary search); similar names are a trigram index per registry.
 //
 // Strings are compared by UTF-16 code unit, which is Postgres's order (C collation: by UTF-8 bytes) for every
 // character below U+E000; names are ASCII in practice.
@@ -164,7 +166,6 @@ export class PackageSearchIndex<Row = unknown> {
   private readonly heads: (string | null)[] = [];
   private readonly rows: (Row | undefined)[] = [];
   private readonly ids = new Map<string, number>();
-  private readonly exact = new Map<string, number[]>();
   /** Ids by lower-cased name, then registry, then name. */
   private byLowerName: number[] = [];
   private byLowerNameSorted = true;
@@ -198,9 +199,6 @@ export class PackageSearchIndex<Row = unknown> {
       this.lengths.push(characters(name));
       this.heads.push(null);
       this.rows.push(undefined);
-      const same = this.exact.get(lower);
-      if (same) same.push(id);
-      else this.exact.set(lower, [id]);
       this.insertByLowerName(id);
       let trigrams = this.trigrams.get(registry);
       if (!trigrams) this.trigrams.set(registry, (trigrams = new TrigramIndex()));
