@@ -163,6 +163,7 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
       const last: HeadRow = rows[rows.length - 1]!;
       after = [last.registry, last.name];
     }
+    index.trim();
     isLoaded = true;
     info(`[api] search index: ${index.size} packages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     refreshSoon();

@@ -251,6 +251,17 @@ export class PackageSearchIndex<Row = unknown> {
     }
   }
 
+  /**
+   * Gives back the room arrays grew into while loading (up to half of each posting list): copies of their exact
+   * size. For after a load; lists grow again only by the few changes that follow.
+   */
+  trim(): void {
+    for (const posting of this.postings.values()) {
+      posting.ids = posting.ids.slice();
+      posting.impacts = posting.impacts.slice();
+    }
+  }
+
   private addPostings(id: number, headText: string): void {
     for (const [lexeme, positions] of parseTsVector(headText)) {
       let posting = this.postings.get(lexeme);
