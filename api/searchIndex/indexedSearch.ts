@@ -7,8 +7,9 @@
 // SQL search answers; it follows the event log from before the first page, and each crawl result's package is read
 // again once loaded (a package read twice is the same package). A search waits for a re-read in flight, so it sees
 // every crawl result the API's log follower has delivered: a new package, or a package's new version or summary,
-// shows within the follower's lag (milliseconds; the log is NOTIFY-driven), as the search windows' rows did. A rebuild of the read models (`changelogs projections rebuild`) makes the
-// same rows from the same log; read models changed by new projection code come with new code, and so a restart.
+// shows within the follower's lag (milliseconds; the log is NOTIFY-driven), as the search windows' rows did. A
+// rebuild of the read models (`changelogs projections rebuild`) makes the same rows from the same log; read models
+// changed by new projection code come with new code, and so a restart.
 import { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
 import type { LogFollower } from '../../eventStore/followLog';
@@ -146,23 +147,24 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
     seen = listening.position;
     unsubscribe = listening.unsubscribe;
     const started = performance.now();
-    let after: [string, string] | null = null;
-    for (;;) {
-      if (stopped) return;
-      const { rows }: { rows: HeadRow[] } = await pool.query<HeadRow>({
-        name: 'search_index_load',
-        text: `SELECT ${INDEXED_COLUMNS} FROM packages
-                WHERE $1::text IS NULL OR (registry, name) > ($1::text, $2::text)
-                ORDER BY registry, name LIMIT $3::int`,
-        values: [after?.[0] ?? null, after?.[1] ?? null, loadPageSize],
-      });
-      index.bulk((upsert) => {
+    await index.bulk(async (upsert) => {
+      let after: [string, string] | null = null;
+      for (;;) {
+        if (stopped) return;
+        const { rows }: { rows: HeadRow[] } = await pool.query<HeadRow>({
+          name: 'search_index_load',
+          text: `SELECT ${INDEXED_COLUMNS} FROM packages
+                  WHERE $1::text IS NULL OR (registry, name) > ($1::text, $2::text)
+                  ORDER BY registry, name LIMIT $3::int`,
+          values: [after?.[0] ?? null, after?.[1] ?? null, loadPageSize],
+        });
         for (const row of rows) upsert(row.registry, row.name, row.head, rowOf(row));
-      });
-      if (rows.length < loadPageSize) break;
-      const last: HeadRow = rows[rows.length - 1]!;
-      after = [last.registry, last.name];
-    }
+        if (rows.length < loadPageSize) return;
+        const last: HeadRow = rows[rows.length - 1]!;
+        after = [last.registry, last.name];
+      }
+    });
+    if (stopped) return;
     index.trim();
     isLoaded = true;
     info(`[api] search index: ${index.size} packages loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -224,7 +226,7 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
     }
     const parsed = await parseQuery(term);
     let heads: Hit[] | null = [];
-    if (parsed !== 'unsupported' && parsed.matched && parsed.ranked && tier <= TEXT && (tier !== TEXT || after![1] <= -1) && names.length < limit) {
+    if (parsed !== 'unsupported' && parsed.matched && parsed.ranked && tier <= TEXT && (tier !== TEXT || after![1] <= -1)) {
       heads = index.headHits(term, parsed.matched, parsed.ranked, registry, after, limit);
     }
     if (parsed === 'unsupported' || heads === null) {

@@ -43,15 +43,18 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A hit's fields against a key, in result order (the fields are passed apart, so a hit need not be made first). */
+function compareToKey(tier: number, sortKey: number, registry: string, name: string, key: HitKey): number {
+  return tier - key[0] || sortKey - key[1] || compareText(registry, key[2]) || compareText(name, key[3]);
+}
+
 export function compareHits(a: Hit, b: Hit): number {
-  return a.tier - b.tier || a.sort_key - b.sort_key || compareText(a.registry, b.registry) || compareText(a.name, b.name);
+  return compareToKey(a.tier, a.sort_key, a.registry, a.name, [b.tier, b.sort_key, b.registry, b.name]);
 }
 
 function isAfterFields(tier: number, sortKey: number, registry: string, name: string, after: HitKey | null): boolean {
-  if (!after) return true;
-  return (tier - after[0] || sortKey - after[1] || compareText(registry, after[2]) || compareText(name, after[3])) > 0;
+  return !after || compareToKey(tier, sortKey, registry, name, after) > 0;
 }
-
 
 /** Postgres's length(): characters, not UTF-16 units. */
 function characters(text: string): number {
@@ -68,16 +71,11 @@ class TopHits {
   private readonly heap: Hit[] = [];
   constructor(private readonly limit: number) {}
 
-  /** Whether a hit this good would be kept (cheap pre-check before building it). */
-  wouldKeep(hit: Hit): boolean {
-    return this.heap.length < this.limit || compareHits(hit, this.heap[0]!) < 0;
-  }
-
-  /** wouldKeep, before a hit is made. */
+  /** Whether a hit with these fields would be kept: checked before the hit is made. */
   wouldKeepFields(tier: number, sortKey: number, registry: string, name: string): boolean {
     if (this.heap.length < this.limit) return true;
     const worst = this.heap[0]!;
-    return (tier - worst.tier || sortKey - worst.sort_key || compareText(registry, worst.registry) || compareText(name, worst.name)) < 0;
+    return compareToKey(tier, sortKey, registry, name, [worst.tier, worst.sort_key, worst.registry, worst.name]) < 0;
   }
 
   offer(hit: Hit): void {
@@ -205,11 +203,8 @@ export class PackageSearchIndex<Row = unknown> {
       trigrams.add(id, lower);
     }
     this.rows[id] = row;
-    if (this.heads[id] === headText) {
-      return;
-    } else if (this.heads[id] !== null) {
-      this.removePostings(id, this.heads[id]!);
-    }
+    if (this.heads[id] === headText) return;
+    if (this.heads[id] !== null) this.removePostings(id, this.heads[id]!);
     this.heads[id] = headText;
     if (headText !== null) this.addPostings(id, headText);
   }
@@ -239,16 +234,28 @@ export class PackageSearchIndex<Row = unknown> {
     return lo;
   }
 
-  /** Many packages at once (the load at start): the name order is sorted once at the end. */
-  bulk(load: (upsert: (registry: string, name: string, headText: string | null, row?: Row) => void) => void): void {
+  /**
+   * Many packages at once (the load at start, page after page): the name order is sorted, and the trigram indexes
+   * compacted, once at the end (when `load` settles, if it is asynchronous). The index answers nothing meanwhile.
+   */
+  bulk<T extends Promise<void> | void>(load: (upsert: (registry: string, name: string, headText: string | null, row?: Row) => void) => T): T {
     this.byLowerNameSorted = false;
+    let loading: T;
     try {
-      load((registry, name, headText, row) => this.upsert(registry, name, headText, row));
-    } finally {
-      this.byLowerName.sort((a, b) => this.compareIds(a, b));
-      this.byLowerNameSorted = true;
-      for (const trigrams of this.trigrams.values()) trigrams.compact();
+      loading = load((registry, name, headText, row) => this.upsert(registry, name, headText, row));
+    } catch (err) {
+      this.endBulk();
+      throw err;
     }
+    if (loading instanceof Promise) return loading.finally(() => this.endBulk()) as T;
+    this.endBulk();
+    return loading;
+  }
+
+  private endBulk(): void {
+    this.byLowerName.sort((a, b) => this.compareIds(a, b));
+    this.byLowerNameSorted = true;
+    for (const trigrams of this.trigrams.values()) trigrams.compact();
   }
 
   /**
@@ -297,7 +304,7 @@ export class PackageSearchIndex<Row = unknown> {
   nameHits(term: string, registry: string | null, after: HitKey | null, limit: number): Hit[] {
     if ((after?.[0] ?? EXACT) > PREFIX) return [];
     const top = new TopHits(limit);
-    // Exact names sort first whatever their registry, so the prefix walk below only needs to skip them.
+    // Every name starting with the term, the term itself (EXACT) included, is in one run of the name order.
     const lo = this.lowerBoundOfText(term);
     for (let i = lo; i < this.byLowerName.length; i++) {
       const id = this.byLowerName[i]!;
