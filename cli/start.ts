@@ -9,7 +9,7 @@ import type * as Simulators from '../demo';
 import type * as Scenario from '../demo/scenario';
 import type { Pool } from 'pg';
 import { dropDatabase, openDatabase } from '../infra/db';
-import { API_NODE_FLAGS } from '../api/nodeFlags';
+import { API_ENVIRONMENT, API_NODE_FLAGS } from '../api/nodeFlags';
 import { reportCrawlProgress } from './crawlProgress';
 import { startDevServer } from '../infra/temporal/devServer';
 import { startTemporalServer } from '../infra/temporal/server';
@@ -207,7 +207,7 @@ export async function run(): Promise<number> {
     for (const [label, args, own] of [
       ['orchestration', ['worker', 'orchestration'], { METRICS_PORT: String(metricsPorts.orchestration) }],
       ['crawl', ['worker', 'crawl'], { METRICS_PORT: String(metricsPorts.crawl) }],
-      ['api', ['api'], {}],
+      ['api', ['api'], { ...API_ENVIRONMENT, ...(process.env.NODE_ENV && { NODE_ENV: process.env.NODE_ENV }) }],
     ] as const) {
       const child = launch(label, [...args], { ...env, ...own }, label === 'api' ? API_NODE_FLAGS : []);
       children.push({ label, child });

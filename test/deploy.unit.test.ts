@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { API_NODE_FLAGS } from '../api/nodeFlags';
+import { API_ENVIRONMENT, API_NODE_FLAGS } from '../api/nodeFlags';
 import { commands } from '../cli/main';
 import { WORKER_KINDS } from '../cli/worker';
 import { CONFIG_VARIABLES, loadConfig } from '../infra/config';
@@ -69,6 +69,15 @@ describe('the configuration names deployments are checked against', () => {
     });
     loadConfig(env);
     expect([...read].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+});
+
+describe('the image', () => {
+  test("sets the API's environment for every process (docker-compose.yml and the manifests run it)", () => {
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const set = Object.fromEntries([...finalStage.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
+    for (const [name, value] of Object.entries(API_ENVIRONMENT)) expect({ name, value: set[name] }).toEqual({ name, value });
   });
 });
 

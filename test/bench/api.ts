@@ -24,6 +24,7 @@ import WebSocket from 'ws';
 import { appendAndProject } from '../../eventStore/appendAndProject';
 import { encodeLogCursor } from '../../eventStore/logPosition';
 import { readLogHead } from '../../eventStore/readLogBatch';
+import { API_ENVIRONMENT } from '../../api/nodeFlags';
 import { runSearch } from '../../api/resolvers/search';
 import { startApi } from '../../api/server';
 import type { ApiOptions } from '../../api/graphql';
@@ -66,7 +67,7 @@ const searchWithoutSharing = {
 
 /**
  * `current`: the API as it is. `hand-written`: its former hand-written limits and caches (test/bench/handWritten/)
- * in place of GraphQL Armor and yoga's response cache. The last two each take one hand-written part out of the
+ * in place of GraphQL Armor and its response cache. The last two each take one hand-written part out of the
  * API as it is, to show what it is for: `yoga-body` lets yoga read every body, `no-single-flight` runs every
  * search's statement even while an identical one is running.
  */
@@ -323,7 +324,7 @@ async function main(): Promise<void> {
     }
     const labels = args.variants.split(',');
     for (const label of labels) if (!VARIANTS[label]) throw new Error(`unknown variant ${label}; one of ${Object.keys(VARIANTS).join(', ')}`);
-    const variants = await Promise.all(labels.map(async (label) => ({ label, api: await startServerProcess(__filename, ['--serve', config.databaseUrl, '--variant', label]) })));
+    const variants = await Promise.all(labels.map(async (label) => ({ label, api: await startServerProcess(__filename, ['--serve', config.databaseUrl, '--variant', label], { env: API_ENVIRONMENT }) })));
     try {
       await benchSearch(pool, variants);
       if (SUBSCRIBERS > 0) await benchStream(pool, variants[0]!.api.url);

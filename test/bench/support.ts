@@ -66,9 +66,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `node [nodeFlags] -r tsx/cjs <script> <args>` and waits for its `listening <url>` line; stop sends SIGTERM and waits for the exit. */
-export async function startServerProcess(script: string, args: string[], { nodeFlags = [] }: { nodeFlags?: string[] } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, '-r', 'tsx/cjs', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Runs `node [nodeFlags] -r tsx/cjs <script> <args>` (this process's environment, plus `env`) and waits for its
+ * `listening <url>` line; stop sends SIGTERM and waits for the exit.
+ */
+export async function startServerProcess(
+  script: string,
+  args: string[],
+  { nodeFlags = [], env = {} }: { nodeFlags?: string[]; env?: Readonly<Record<string, string>> } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, '-r', 'tsx/cjs', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -17,6 +17,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
+import { API_ENVIRONMENT } from '../../api/nodeFlags';
 import { startApi } from '../../api/server';
 import { packagePath } from '../../api/pages/paths';
 import { loadConfig } from '../../infra/config';
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
     const packages = await seed(pool);
     console.log(`seeded ${PACKAGES} packages × ${ENTRIES} changelog entries through the recording activity in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    server = await startServerProcess(__filename, ['--serve', config.databaseUrl]);
+    server = await startServerProcess(__filename, ['--serve', config.databaseUrl], { env: API_ENVIRONMENT });
     const port = Number(new URL(server.url).port);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     // The same random packages for the page and GraphQL passes.
