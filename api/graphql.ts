@@ -113,9 +113,8 @@ export function createApi(shared: ApiShared, options: ApiOptions = {}) {
       Crawl: { package: crawlPackage },
     },
   });
-  const queryFields = Object.keys(schema.getQueryType()!.getFields());
   const searchPackages = (options.search ?? createPackageSearch(shared, options)).search;
-  const guardsAndCache = [...useLimits(), useSearchResponseCache({ ttlMs: options.searchCacheTtlMs ?? 2_000, queryFields })];
+  const guardsAndCache = [...useLimits(), useSearchResponseCache({ ttlMs: options.searchCacheTtlMs ?? 2_000 })];
   return createYoga<object, ApiContext>({
     schema,
     graphqlEndpoint: '/graphql',

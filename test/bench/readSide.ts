@@ -9,7 +9,8 @@
 //    throughput just measured, their latency counted from when each was due (so a stall shows in it). The API runs
 //    as configured by default (the in-memory search index, loaded first; its size, load time and the process's
 //    memory are printed); the Postgres statements per search are counted from /metrics. Then the same searches on
-//    an API whose search costs nothing (the same rows for every query: the floor of a search response of that size),
+//    an API whose search costs nothing (the same rows for every query: the floor of a search response of that size;
+//    also with yoga's response cache in place of the API's own, and without NODE_ENV=production, for what each costs),
 //    and the first 1,000 on an API searching in SQL alone with no windows (the alternative), each kind timed one at a
 //    time on the index and in SQL.
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
@@ -33,8 +34,9 @@ import { readCrawlResults } from '../../eventStore/crawlResults';
 import { LOG_START, type LogPosition } from '../../eventStore/logPosition';
 import { logPositionOf, readLogBatch, readLogHead } from '../../eventStore/readLogBatch';
 import { rebuildProjections } from '../../eventStore/rebuildProjections';
-import { API_NODE_FLAGS } from '../../api/nodeFlags';
-import type { PackageSearch } from '../../api/graphql';
+import { API_ENVIRONMENT, API_NODE_FLAGS } from '../../api/nodeFlags';
+import type { Plugin } from 'graphql-yoga';
+import type { ApiOptions, PackageSearch } from '../../api/graphql';
 import { PACKAGE_COLUMNS, type PackageRow } from '../../api/resolvers/package';
 import type { SearchRow } from '../../api/resolvers/search';
 import { startApi } from '../../api/server';
@@ -43,6 +45,7 @@ import { openDatabase } from '../../infra/db';
 import { Random } from '../../demo/random';
 import { databaseUrlFor, printSizeReport, SEED_DEFAULTS, seedLarge, seedOptionsFrom, sizeReport } from './seedLarge';
 import { closedLoop, cpuSeconds, jsonPoster, openLoop, p99, type ServerProcess, startServerProcess, summary } from './support';
+import { useYogaSearchResponseCache } from './yogaResponseCache';
 
 const { values: args } = parseArgs({
   options: {
@@ -73,6 +76,8 @@ const { values: args } = parseArgs({
     'search-index': { type: 'string' },
     /** Internal, with --serve: a search that costs nothing (the same rows for every query): the search floor. */
     'no-op-search': { type: 'boolean', default: false },
+    /** Internal, with --serve: keep search responses with yoga's response cache instead of the API's own. */
+    'yoga-response-cache': { type: 'boolean', default: false },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -100,7 +105,13 @@ async function serve(databaseUrl: string): Promise<void> {
     const hits: SearchRow[] = rows.map((row, i) => ({ ...row, tier: 2, sort_key: -1.5 + i / 1000 }));
     search = { search: async (_query, _registry, _after, limit) => hits.slice(0, limit).map((hit) => ({ ...hit })), settled: async () => undefined, stop: () => undefined };
   }
-  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0, { search });
+  const options: ApiOptions = { search };
+  if (args['yoga-response-cache']) {
+    // The API's own cache off, yoga's in its place with the configuration the API had (2 s for searches alone).
+    const queryFields = ['package', 'search', 'crawls', 'upgradeReport'];
+    Object.assign(options, { searchCacheTtlMs: 0, plugins: (defaults: Plugin[]) => [...defaults, useYogaSearchResponseCache({ ttlMs: 2_000, queryFields })] });
+  }
+  const api = await startApi({ config, pool, temporal: {} as never, taskQueue: 'bench' }, 0, options);
   console.log(`listening ${api.url}`);
   process.once('SIGTERM', () => void api.close(1_000).then(() => pool.end()).then(() => process.exit(0)));
 }
@@ -127,10 +138,13 @@ async function serveFanOut(databaseUrl: string): Promise<void> {
 
 const FAN_OUT_CHANNEL = 'bench_fan_out';
 
-/** An API process (`--serve`) or a plain fan-out one (`--serve-fan-out`) on the database, profiled with --profile-dir. */
-function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve', extra: string[] = []): Promise<ServerProcess> {
+/**
+ * An API process (`--serve`, with the API's environment unless given another) or a plain fan-out one
+ * (`--serve-fan-out`) on the database, profiled with --profile-dir.
+ */
+function startChild(databaseUrl: string, mode: '--serve' | '--serve-fan-out' = '--serve', extra: string[] = [], env = API_ENVIRONMENT): Promise<ServerProcess> {
   const nodeFlags = [...(args['profile-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`] : []), ...args['api-node-flags'].split(' ').filter(Boolean)];
-  return startServerProcess(__filename, [mode, databaseUrl, ...extra], { nodeFlags });
+  return startServerProcess(__filename, [mode, databaseUrl, ...extra], { nodeFlags, env });
 }
 
 /** A value of an API process's /metrics (the first sample of that name and labels). */
@@ -153,6 +167,13 @@ async function searchIndexLoaded(url: string): Promise<{ packages: number; rssBy
     if (packages > 0) return { packages, rssBytes: await metric(url, 'process_resident_memory_bytes'), seconds: (performance.now() - started) / 1000 };
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** APIs whose search costs nothing: as deployed, with yoga's response cache, and without NODE_ENV=production. */
+interface NoOpApis {
+  asDeployed: string;
+  yogaResponseCache: string;
+  notProduction: string;
 }
 
 interface SearchRequest {
@@ -203,7 +224,7 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
  * an API that searches in SQL alone with no windows (`sqlUrl`: SEARCH_INDEX=off, SEARCH_WINDOW_TTL_MS=0), the
  * named alternative: what each search costs when Postgres answers every one.
  */
-async function benchSearch(pool: Pool, url: string, sqlUrl: string, noOpUrl: string): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
+async function benchSearch(pool: Pool, url: string, sqlUrl: string, noOps: NoOpApis): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
   const client = jsonPoster(url, CONCURRENCY);
   const check = (json: { errors?: unknown }) => {
@@ -241,12 +262,24 @@ async function benchSearch(pool: Pool, url: string, sqlUrl: string, noOpUrl: str
   const ratio = varied.perSecond / floor.perSecond;
   console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
   // The same requests and responses with a search that costs nothing (the same rows for every query): what GraphQL,
-  // the response cache and HTTP cost a search response of this size, the floor of any search here.
-  const noOpClient = jsonPoster(noOpUrl, CONCURRENCY);
-  await closedLoop(500, CONCURRENCY, searcher(noOpClient));
-  const noOp = await closedLoop(REQUESTS, CONCURRENCY, searcher(noOpClient));
-  noOpClient.close();
-  console.log(`the same searches answered by a no-op search (same rows for every query): ${noOp.perSecond.toFixed(0)}/s (÷ floor ${(noOp.perSecond / floor.perSecond).toFixed(2)}), ${summary(noOp.latencies)}; varied searches ÷ no-op search: ${(varied.perSecond / noOp.perSecond).toFixed(2)}`);
+  // the response cache and HTTP cost a search response of this size, the floor of any search here. Beside it, the
+  // same no-op API with yoga's response cache in place of the API's own, and without NODE_ENV=production: what each
+  // of the two costs a search response.
+  const noOpRun = async (noOpUrl: string) => {
+    const noOpClient = jsonPoster(noOpUrl, CONCURRENCY);
+    await closedLoop(500, CONCURRENCY, async () => check(await noOpClient.post('{"query":"{ __typename }"}')));
+    const noOpFloor = await closedLoop(REQUESTS, CONCURRENCY, async () => check(await noOpClient.post('{"query":"{ __typename }"}')));
+    await closedLoop(500, CONCURRENCY, searcher(noOpClient));
+    const result = await closedLoop(REQUESTS, CONCURRENCY, searcher(noOpClient));
+    noOpClient.close();
+    return { ...result, floor: noOpFloor.perSecond };
+  };
+  const noOp = await noOpRun(noOps.asDeployed);
+  console.log(`the same searches answered by a no-op search (same rows for every query): ${noOp.perSecond.toFixed(0)}/s (÷ floor ${(noOp.perSecond / floor.perSecond).toFixed(2)}; its own { __typename } ${noOp.floor.toFixed(0)}/s), ${summary(noOp.latencies)}; varied searches ÷ no-op search: ${(varied.perSecond / noOp.perSecond).toFixed(2)}`);
+  for (const [label, noOpUrl] of [["with yoga's response cache instead of the API's own", noOps.yogaResponseCache], ['without NODE_ENV=production', noOps.notProduction]] as const) {
+    const other = await noOpRun(noOpUrl);
+    console.log(`  the no-op search ${label}: ${other.perSecond.toFixed(0)}/s (÷ floor ${(other.perSecond / floor.perSecond).toFixed(2)}; its own { __typename } ${other.floor.toFixed(0)}/s), ${summary(other.latencies)}`);
+  }
   const rate = varied.perSecond / 2;
   const open = await openLoop(rate, OPEN_SECONDS, search);
   console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
@@ -499,11 +532,16 @@ async function main(): Promise<void> {
     const servers = await Promise.all([startChild(databaseUrlFor(options.database)), startChild(databaseUrlFor(options.database))]);
     try {
       if (!SKIP.has('search')) {
-        const [sqlOnly, noOp] = await Promise.all([
-          startChild(databaseUrlFor(options.database), '--serve', ['--search-index', 'off', '--search-window-ttl-ms', '0']),
-          startChild(databaseUrlFor(options.database), '--serve', ['--search-index', 'off', '--no-op-search']),
+        const url = databaseUrlFor(options.database);
+        const noOp = ['--search-index', 'off', '--no-op-search'];
+        const others = await Promise.all([
+          startChild(url, '--serve', ['--search-index', 'off', '--search-window-ttl-ms', '0']),
+          startChild(url, '--serve', noOp),
+          startChild(url, '--serve', [...noOp, '--yoga-response-cache']),
+          startChild(url, '--serve', noOp, { ...API_ENVIRONMENT, NODE_ENV: '' }),
         ]);
-        const search = await benchSearch(pool, servers[0]!.url, sqlOnly.url, noOp.url).finally(() => Promise.all([sqlOnly.stop(), noOp.stop()]));
+        const [sqlOnly, asDeployed, yogaResponseCache, notProduction] = others.map((child) => child.url) as [string, string, string, string];
+        const search = await benchSearch(pool, servers[0]!.url, sqlOnly, { asDeployed, yogaResponseCache, notProduction }).finally(() => Promise.all(others.map((child) => child.stop())));
         result.searchFloorRatio = search.ratio;
         result.searchP99Ms = search.p99Ms;
       }
