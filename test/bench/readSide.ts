@@ -44,7 +44,7 @@ import { loadConfig } from '../../infra/config';
 import { openDatabase } from '../../infra/db';
 import { Random } from '../../demo/random';
 import { databaseUrlFor, printSizeReport, SEED_DEFAULTS, seedLarge, seedOptionsFrom, sizeReport } from './seedLarge';
-import { closedLoop, cpuSeconds, jsonPoster, openLoop, p99, type ServerProcess, startServerProcess, summary } from './support';
+import { closedLoop, cpuSeconds, jsonPoster, openLoop, p99, type ServerProcess, startBackendCpu, startServerProcess, summary } from './support';
 import { useYogaSearchResponseCache } from './yogaResponseCache';
 
 const { values: args } = parseArgs({
@@ -220,12 +220,14 @@ async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[
 
 /**
  * The floor and the varied searches on the API as configured by default (the in-memory search index, the changelog
- * part's windows), with the Postgres statements the varied ones ran; then the same varied searches, fewer of them, on
+ * part's windows), with the Postgres statements the varied ones ran and the CPU each request cost the API process,
+ * Postgres and the load generator; then the same varied searches, fewer of them, on
  * an API that searches in SQL alone with no windows (`sqlUrl`: SEARCH_INDEX=off, SEARCH_WINDOW_TTL_MS=0), the
  * named alternative: what each search costs when Postgres answers every one.
  */
-async function benchSearch(pool: Pool, url: string, sqlUrl: string, noOps: NoOpApis): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
+async function benchSearch(pool: Pool, api: ServerProcess, sqlUrl: string, noOps: NoOpApis): Promise<{ floor: number; varied: number; ratio: number; p99Ms: number }> {
   const SEARCH = 'query ($q: String!, $r: Registry, $first: Int) { search(query: $q, registry: $r, first: $first) { edges { match node { registry name latestVersion summary } } pageInfo { hasNextPage endCursor } } }';
+  const { url } = api;
   const client = jsonPoster(url, CONCURRENCY);
   const check = (json: { errors?: unknown }) => {
     if (json.errors) throw new Error(JSON.stringify(json.errors));
@@ -253,12 +255,20 @@ async function benchSearch(pool: Pool, url: string, sqlUrl: string, noOps: NoOpA
   console.log(`search index: ${loaded.packages} packages, loaded ${loaded.seconds.toFixed(1)} s after the API listened; API resident memory ${mb(loaded.rssBytes)} (the SQL-only API: ${mb(sqlLoaded)})`);
   await closedLoop(500, CONCURRENCY, trivial); // warm-up: connections, JIT, caches
   await closedLoop(500, CONCURRENCY, search);
-  const floor = await closedLoop(REQUESTS, CONCURRENCY, trivial);
-  console.log(`{ __typename }, ${CONCURRENCY} at once: ${floor.perSecond.toFixed(0)}/s, ${summary(floor.latencies)}`);
+  // The CPU a request cost the API process, Postgres's backends and this load generator, which share the two cores.
+  const cpuDuring = async <T>(count: number, run: () => Promise<T>) => {
+    const [api0, own0, postgres] = [cpuSeconds(api.pid), process.cpuUsage(), await startBackendCpu(pool)];
+    const result = await run();
+    const [api1, own1, postgresSeconds] = [cpuSeconds(api.pid), process.cpuUsage(own0), await postgres()];
+    const us = (seconds: number | null) => (seconds === null ? '?' : ((seconds * 1e6) / count).toFixed(0));
+    return { ...result, cpu: `CPU a request: API ${us(api1 === null || api0 === null ? null : api1 - api0)} µs, Postgres ${us(postgresSeconds)} µs, load generator ${us((own1.user + own1.system) / 1e6)} µs` };
+  };
+  const floor = await cpuDuring(REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, trivial));
+  console.log(`{ __typename }, ${CONCURRENCY} at once: ${floor.perSecond.toFixed(0)}/s, ${summary(floor.latencies)}; ${floor.cpu}`);
   const byIndexBefore = await metric(url, 'changelogs_api_searches_total{by="index"}');
-  const varied = await statementsDuring(url, REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, search));
+  const varied = await cpuDuring(REQUESTS, () => statementsDuring(url, REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, search)));
   const byIndex = (await metric(url, 'changelogs_api_searches_total{by="index"}')) - byIndexBefore;
-  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.line}; ${byIndex} of the searches that reached the API answered through the index (the rest by the response cache, or SQL alone)`);
+  console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.cpu}; ${varied.line}; ${byIndex} of the searches that reached the API answered through the index (the rest by the response cache, or SQL alone)`);
   const ratio = varied.perSecond / floor.perSecond;
   console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
   // The same requests and responses with a search that costs nothing (the same rows for every query): what GraphQL,
@@ -541,7 +551,7 @@ async function main(): Promise<void> {
           startChild(url, '--serve', noOp, { ...API_ENVIRONMENT, NODE_ENV: '' }),
         ]);
         const [sqlOnly, asDeployed, yogaResponseCache, notProduction] = others.map((child) => child.url) as [string, string, string, string];
-        const search = await benchSearch(pool, servers[0]!.url, sqlOnly, { asDeployed, yogaResponseCache, notProduction }).finally(() => Promise.all(others.map((child) => child.stop())));
+        const search = await benchSearch(pool, servers[0]!, sqlOnly, { asDeployed, yogaResponseCache, notProduction }).finally(() => Promise.all(others.map((child) => child.stop())));
         result.searchFloorRatio = search.ratio;
         result.searchP99Ms = search.p99Ms;
       }
