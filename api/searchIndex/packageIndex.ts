@@ -43,17 +43,20 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A hit's fields against a key, in result order (the fields are passed apart, so a hit need not be made first). */
-function compareToKey(tier: number, sortKey: number, registry: string, name: string, key: HitKey): number {
-  return tier - key[0] || sortKey - key[1] || compareText(registry, key[2]) || compareText(name, key[3]);
+/**
+ * Two hits' fields in result order. Passed apart, so that neither side need be made into an object or a key first:
+ * the walks compare every candidate with the heap's worst hit and the cursor.
+ */
+function compareFields(tier: number, sortKey: number, registry: string, name: string, tierB: number, sortKeyB: number, registryB: string, nameB: string): number {
+  return tier - tierB || sortKey - sortKeyB || compareText(registry, registryB) || compareText(name, nameB);
 }
 
 export function compareHits(a: Hit, b: Hit): number {
-  return compareToKey(a.tier, a.sort_key, a.registry, a.name, [b.tier, b.sort_key, b.registry, b.name]);
+  return compareFields(a.tier, a.sort_key, a.registry, a.name, b.tier, b.sort_key, b.registry, b.name);
 }
 
 function isAfterFields(tier: number, sortKey: number, registry: string, name: string, after: HitKey | null): boolean {
-  return !after || compareToKey(tier, sortKey, registry, name, after) > 0;
+  return !after || compareFields(tier, sortKey, registry, name, after[0], after[1], after[2], after[3]) > 0;
 }
 
 /** Postgres's length(): characters, not UTF-16 units. */
@@ -75,7 +78,7 @@ class TopHits {
   wouldKeepFields(tier: number, sortKey: number, registry: string, name: string): boolean {
     if (this.heap.length < this.limit) return true;
     const worst = this.heap[0]!;
-    return compareToKey(tier, sortKey, registry, name, [worst.tier, worst.sort_key, worst.registry, worst.name]) < 0;
+    return compareFields(tier, sortKey, registry, name, worst.tier, worst.sort_key, worst.registry, worst.name) < 0;
   }
 
   offer(hit: Hit): void {
