@@ -7,7 +7,11 @@
 // Freshness. The API follows the event log (for the live stream): every crawl result names its package, and each
 // window showing that package is dropped as the event arrives, so what a result shows of a package (its latest
 // version, summary, changelog) is never older than the follower is behind the log. Which packages match a search
-// can be older: a package that newly matches appears once the window expires (`ttlMs`, 30 s by default).
+// can be older: a package that newly matches appears once the window has expired (`ttlMs`, 30 s by default) and
+// been read again. An expired window still answers the search that finds it expired, while that search starts its
+// re-read in the background (stale-while-revalidate): after a lull every window has expired at once, and a common
+// word's window takes Postgres tens of milliseconds to rank; waiting for those re-reads held the first searches
+// after a 45 s pause for up to 160 ms (`npm run bench:read-side`'s open loop follows such a pause).
 //
 // `lru-cache` bounds the windows by the rows they hold (the least recently used go first) and expires them.
 import { LRUCache } from 'lru-cache';
@@ -52,7 +56,7 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
     maxSize: maxRows,
     sizeCalculation: (window) => Math.max(1, window.rows.length),
     ttl: ttlMs,
-    // Expired windows go when next asked for (no timer per entry).
+    // Expired windows stay (no timer per entry) until read again, evicted, or dropped for a crawl result.
     ttlAutopurge: false,
     dispose: (window, key) => {
       for (const row of window.rows) {
@@ -87,8 +91,11 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
   return {
     async search(query, registry, after, limit) {
       const key = JSON.stringify([query.toLowerCase(), registry]);
-      let window = windows.get(key);
+      const status: LRUCache.Status<string, Window> = {};
+      let window = windows.get(key, { allowStale: true, noDeleteOnStaleGet: true, status });
       const kept = window !== undefined;
+      // Expired: answered from all the same, and read again for the next (a failed re-read leaves it to the next).
+      if (status.returnedStale) readWindow(key, query, registry).catch(() => undefined);
       if (!window && after === null) window = await readWindow(key, query, registry);
       if (window) {
         // The page starts after the row the cursor was made from; rows are compared by identity rather than by

@@ -81,13 +81,23 @@ describe('search windows', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('expires windows, and with a TTL of 0 sends every search to Postgres', async () => {
+  it('answers from an expired window while reading it again, and with a TTL of 0 sends every search to Postgres', async () => {
     const expiring = fakeSearch(50);
     const windows = createSearchWindows(expiring.run, { ttlMs: 50 });
+    const before = await windows.search('fast', null, null, 20);
     await windows.search('fast', null, null, 20);
-    await windows.search('fast', null, null, 20);
+    expect(expiring.calls).toHaveLength(1);
+    // A package newly matches; the window has not expired yet, so it is not shown.
+    expiring.results.unshift(row(999));
+    expect(await windows.search('fast', null, null, 20)).toEqual(before);
     await new Promise((resolve) => setTimeout(resolve, 80));
-    await windows.search('fast', null, null, 20);
+    // Expired: this search still gets the old window at once, and starts the one re-read (shared with the next).
+    const [stale, alsoStale] = await Promise.all([windows.search('fast', null, null, 20), windows.search('fast', null, null, 20)]);
+    expect(stale).toEqual(before);
+    expect(alsoStale).toEqual(before);
+    expect(expiring.calls).toHaveLength(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await windows.search('fast', null, null, 20))[0]!.name).toBe('pkg-999');
     expect(expiring.calls).toHaveLength(2);
     const { run, calls } = fakeSearch(50);
     const off = createSearchWindows(run, { ttlMs: 0 });
