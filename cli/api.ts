@@ -23,7 +23,7 @@ export async function run(): Promise<number> {
   // Mutations always need a token; one is made up for this run when none is configured.
   const token = loaded.api.token ?? randomBytes(24).toString('base64url');
   const config = { ...loaded, api: { ...loaded.api, token } };
-  const pool = await openDatabase(config.databaseUrl);
+  const pool = await openDatabase(config.databaseUrl, undefined, { keepIdleConnections: true });
   const temporal = await connectClient(config);
   const api = await startApi({ config, pool, temporal, taskQueue: config.temporal.taskQueue });
   console.log(`GraphQL API listening on ${api.url}`);
