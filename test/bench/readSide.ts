@@ -5,13 +5,16 @@
 //                              [--api-node-flags='FLAGS'] [--profile-dir DIR]
 // 1. rebuild: `rebuildProjections` over the whole log (batches of set-based statements into fresh tables, swapped in).
 // 2. search: the floor — `{ __typename }`, the cheapest request GraphQL serves — against varied searches, both
-//    closed-loop at --concurrency over the same API process; then varied searches open-loop at half the varied
-//    throughput just measured, their latency counted from when each was due (so a stall shows in it). The API runs
+//    closed-loop at --concurrency over the same API process (both processes warmed up first, `{ __typename }` measured
+//    before and after the searches, the higher taken as the floor); then varied searches open-loop at half the varied
+//    throughput just measured, their latency counted from when each was due (so a stall shows in it), after 3 s that
+//    are printed but not counted (the API returning from a minute idle). The API runs
 //    as configured by default (the in-memory search index, loaded first; its size, load time and the process's
 //    memory are printed); the Postgres statements per search are counted from /metrics. Then the same searches on
 //    an API whose search costs nothing (the same rows for every query: the floor of a search response of that size;
-//    also with yoga's response cache in place of the API's own, and without NODE_ENV=production, for what each costs),
-//    and the first 1,000 on an API searching in SQL alone with no windows (the alternative), each kind timed one at a
+//    also with yoga's response cache in place of the API's own, and without NODE_ENV=production, for what each costs;
+//    the three in interleaved rounds, medians printed; with what 0.5× the floor leaves a search of the API's CPU once
+//    the no-op search's response is paid), and the first 1,000 on an API searching in SQL alone with no windows (the alternative), each kind timed one at a
 //    time on the index and in SQL.
 // 3. stream: --subscribers graphql-ws subscribers over two API processes (each follows the log once), --events
 //    appended one by one after --warm-up more that are not counted (a server that has run a while has compiled its
@@ -44,7 +47,7 @@ import { loadConfig } from '../../infra/config';
 import { openDatabase } from '../../infra/db';
 import { Random } from '../../demo/random';
 import { databaseUrlFor, printSizeReport, SEED_DEFAULTS, seedLarge, seedOptionsFrom, sizeReport } from './seedLarge';
-import { closedLoop, cpuSeconds, jsonPoster, openLoop, p99, type ServerProcess, startBackendCpu, startServerProcess, summary } from './support';
+import { closedLoop, cpuSeconds, jsonPoster, median, openLoop, p99, type ServerProcess, startBackendCpu, startServerProcess, summary } from './support';
 import { useYogaSearchResponseCache } from './yogaResponseCache';
 
 const { values: args } = parseArgs({
@@ -97,7 +100,7 @@ async function serve(databaseUrl: string): Promise<void> {
   const windows = args['search-window-ttl-ms'];
   const index = args['search-index'];
   const config = loadConfig({ DATABASE_URL: databaseUrl, NPM_REGISTRY_URL: 'http://127.0.0.1:9', API_TOKEN: 'bench', ...(windows && { SEARCH_WINDOW_TTL_MS: windows }), ...(index && { SEARCH_INDEX: index }) });
-  const pool = await openDatabase(config.databaseUrl);
+  const pool = await openDatabase(config.databaseUrl, undefined, { keepIdleConnections: true }); // as cli/api.ts
   let search: PackageSearch | undefined;
   if (args['no-op-search']) {
     // Real rows of the size searches return, the same for every query, as the index's hits become rows.
@@ -170,10 +173,16 @@ async function searchIndexLoaded(url: string): Promise<{ packages: number; rssBy
 
 /** APIs whose search costs nothing: as deployed, with yoga's response cache, and without NODE_ENV=production. */
 interface NoOpApis {
-  asDeployed: string;
-  yogaResponseCache: string;
-  notProduction: string;
+  asDeployed: ServerProcess;
+  yogaResponseCache: ServerProcess;
+  notProduction: ServerProcess;
 }
+
+/** Seconds of the open loop not counted: the index's API returning from the lull of the no-op measurements. */
+const OPEN_WARM_UP_SECONDS = 3;
+
+/** How many times each no-op API is measured, the three interleaved: each figure is the median of its rounds. */
+const NO_OP_ROUNDS = 3;
 
 interface SearchRequest {
   q: string;
@@ -188,11 +197,12 @@ interface SearchRequest {
  * of summaries, changelog words, two words together, misspelt names; a quarter each without a registry and with
  * each registry; pages of 10 to 30. Almost no two are alike, so the response cache does not answer them.
  */
-async function variedSearches(pool: Pool, count: number): Promise<SearchRequest[]> {
+async function variedSearches(pool: Pool, count: number, { offset = 0, seed = 42 }: { offset?: number; seed?: number } = {}): Promise<SearchRequest[]> {
   const { rows } = await pool.query<{ registry: string; name: string; summary: string | null }>(
-    `SELECT registry, name, summary FROM packages ORDER BY md5(registry || name) LIMIT 5000`,
+    `SELECT registry, name, summary FROM packages ORDER BY md5(registry || name) OFFSET $1 LIMIT 5000`,
+    [offset],
   );
-  const random = new Random(42);
+  const random = new Random(seed);
   const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2);
   const changelogWords = ['timeout', 'windows path', 'memory leak', 'pagination', 'typescript definitions', 'reconnect', 'tokenizer', 'abortsignal', 'bundle size', 'hooks'];
   const requests: SearchRequest[] = [];
@@ -253,46 +263,86 @@ async function benchSearch(pool: Pool, api: ServerProcess, sqlUrl: string, noOps
   const [loaded, sqlLoaded] = await Promise.all([searchIndexLoaded(url), metric(sqlUrl, 'process_resident_memory_bytes')]);
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   console.log(`search index: ${loaded.packages} packages, loaded ${loaded.seconds.toFixed(1)} s after the API listened; API resident memory ${mb(loaded.rssBytes)} (the SQL-only API: ${mb(sqlLoaded)})`);
-  await closedLoop(500, CONCURRENCY, trivial); // warm-up: connections, JIT, caches
-  await closedLoop(500, CONCURRENCY, search);
+  // Warm-up: connections, caches, and the JIT of both this process and the API's. With 500 requests of each, as
+  // before, neither process was warm: `{ __typename }` measured after the varied searches ran at 1.6 times the rate
+  // measured before them (API 125 µs a request instead of 240, this process 60 instead of 95). The warm-up searches
+  // are drawn from other packages, so they do not fill the parse cache and windows with the measured searches' terms.
+  const warmUp = await variedSearches(pool, REQUESTS, { offset: 5_000, seed: 43 });
+  await closedLoop(REQUESTS, CONCURRENCY, trivial);
+  await closedLoop(warmUp.length, CONCURRENCY, async (i) => check(await client.post(JSON.stringify({ query: SEARCH, variables: { q: warmUp[i]!.q, r: warmUp[i]!.r, first: warmUp[i]!.first } }))));
   // The CPU a request cost the API process, Postgres's backends and this load generator, which share the two cores.
   const cpuDuring = async <T>(count: number, run: () => Promise<T>) => {
     const [api0, own0, postgres] = [cpuSeconds(api.pid), process.cpuUsage(), await startBackendCpu(pool)];
     const result = await run();
     const [api1, own1, postgresSeconds] = [cpuSeconds(api.pid), process.cpuUsage(own0), await postgres()];
     const us = (seconds: number | null) => (seconds === null ? '?' : ((seconds * 1e6) / count).toFixed(0));
-    return { ...result, cpu: `CPU a request: API ${us(api1 === null || api0 === null ? null : api1 - api0)} µs, Postgres ${us(postgresSeconds)} µs, load generator ${us((own1.user + own1.system) / 1e6)} µs` };
+    const apiUs = api1 === null || api0 === null ? NaN : ((api1 - api0) * 1e6) / count;
+    return { ...result, apiUs, cpu: `CPU a request: API ${us(api1 === null || api0 === null ? null : api1 - api0)} µs, Postgres ${us(postgresSeconds)} µs, load generator ${us((own1.user + own1.system) / 1e6)} µs` };
   };
-  const floor = await cpuDuring(REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, trivial));
-  console.log(`{ __typename }, ${CONCURRENCY} at once: ${floor.perSecond.toFixed(0)}/s, ${summary(floor.latencies)}; ${floor.cpu}`);
+  const floorBefore = await cpuDuring(REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, trivial));
+  console.log(`{ __typename }, ${CONCURRENCY} at once: ${floorBefore.perSecond.toFixed(0)}/s, ${summary(floorBefore.latencies)}; ${floorBefore.cpu}`);
   const byIndexBefore = await metric(url, 'changelogs_api_searches_total{by="index"}');
   const varied = await cpuDuring(REQUESTS, () => statementsDuring(url, REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, search)));
   const byIndex = (await metric(url, 'changelogs_api_searches_total{by="index"}')) - byIndexBefore;
   console.log(`varied searches, ${CONCURRENCY} at once: ${varied.perSecond.toFixed(0)}/s, ${summary(varied.latencies)}; ${varied.cpu}; ${varied.line}; ${byIndex} of the searches that reached the API answered through the index (the rest by the response cache, or SQL alone)`);
+  // The floor again: the higher of the two is the floor (a process still warming up makes it look lower).
+  const floorAfter = await cpuDuring(REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, trivial));
+  console.log(`{ __typename } again, after the varied searches: ${floorAfter.perSecond.toFixed(0)}/s, ${summary(floorAfter.latencies)}; ${floorAfter.cpu}`);
+  const floor = floorAfter.perSecond > floorBefore.perSecond ? floorAfter : floorBefore;
   const ratio = varied.perSecond / floor.perSecond;
-  console.log(`varied-search throughput ÷ floor: ${ratio.toFixed(2)}`);
+  console.log(`varied-search throughput ÷ floor (the higher of the two): ${ratio.toFixed(2)}`);
   // The same requests and responses with a search that costs nothing (the same rows for every query): what GraphQL,
   // the response cache and HTTP cost a search response of this size, the floor of any search here. Beside it, the
   // same no-op API with yoga's response cache in place of the API's own, and without NODE_ENV=production: what each
-  // of the two costs a search response.
-  const noOpRun = async (noOpUrl: string) => {
+  // of the two costs a search response. Measured in interleaved rounds, each figure the median of its rounds: one
+  // run after another moved them by 10% (whichever ran first after the varied searches came out slowest).
+  const noOpRun = async ({ url: noOpUrl, pid }: ServerProcess) => {
     const noOpClient = jsonPoster(noOpUrl, CONCURRENCY);
-    await closedLoop(500, CONCURRENCY, typename(noOpClient));
+    await closedLoop(REQUESTS / 2, CONCURRENCY, typename(noOpClient));
     const noOpFloor = await closedLoop(REQUESTS, CONCURRENCY, typename(noOpClient));
-    await closedLoop(500, CONCURRENCY, searcher(noOpClient));
+    await closedLoop(REQUESTS / 2, CONCURRENCY, searcher(noOpClient));
+    const before = cpuSeconds(pid);
     const result = await closedLoop(REQUESTS, CONCURRENCY, searcher(noOpClient));
+    const after = cpuSeconds(pid);
     noOpClient.close();
-    return { ...result, floor: noOpFloor.perSecond };
+    return { ...result, floor: noOpFloor.perSecond, apiUs: before === null || after === null ? NaN : ((after - before) * 1e6) / REQUESTS };
   };
-  const noOp = await noOpRun(noOps.asDeployed);
-  console.log(`the same searches answered by a no-op search (same rows for every query): ${noOp.perSecond.toFixed(0)}/s (÷ floor ${(noOp.perSecond / floor.perSecond).toFixed(2)}; its own { __typename } ${noOp.floor.toFixed(0)}/s), ${summary(noOp.latencies)}; varied searches ÷ no-op search: ${(varied.perSecond / noOp.perSecond).toFixed(2)}`);
-  for (const [label, noOpUrl] of [["with yoga's response cache instead of the API's own", noOps.yogaResponseCache], ['without NODE_ENV=production', noOps.notProduction]] as const) {
-    const other = await noOpRun(noOpUrl);
-    console.log(`  the no-op search ${label}: ${other.perSecond.toFixed(0)}/s (÷ floor ${(other.perSecond / floor.perSecond).toFixed(2)}; its own { __typename } ${other.floor.toFixed(0)}/s), ${summary(other.latencies)}`);
+  const variants = [
+    ['as deployed', noOps.asDeployed],
+    ["with yoga's response cache instead of the API's own", noOps.yogaResponseCache],
+    ['without NODE_ENV=production', noOps.notProduction],
+  ] as const;
+  const rounds: Awaited<ReturnType<typeof noOpRun>>[][] = variants.map(() => []);
+  for (let round = 0; round < NO_OP_ROUNDS; round++) {
+    for (const [i, [, server]] of variants.entries()) rounds[i]!.push(await noOpRun(server));
   }
+  const noOps3 = rounds.map((runs) => ({
+    perSecond: median(runs.map((r) => r.perSecond)),
+    floor: median(runs.map((r) => r.floor)),
+    apiUs: median(runs.map((r) => r.apiUs)),
+    p99Ms: median(runs.map((r) => p99(r.latencies))),
+    all: runs.map((r) => r.perSecond.toFixed(0)).join(', '),
+  }));
+  for (const [i, [label]] of variants.entries()) {
+    const n = noOps3[i]!;
+    console.log(
+      `${i === 0 ? 'the same searches answered by a no-op search (same rows for every query)' : `  the no-op search ${label}`}: ${n.perSecond.toFixed(0)}/s (÷ floor ${(n.perSecond / floor.perSecond).toFixed(2)}; rounds ${n.all}; its own { __typename } ${n.floor.toFixed(0)}/s), API ${n.apiUs.toFixed(0)} µs a search, p99 ${n.p99Ms.toFixed(1)} ms${i === 0 ? `; varied searches ÷ no-op search: ${(varied.perSecond / n.perSecond).toFixed(2)}` : ''}`,
+    );
+  }
+  // What 0.5× the floor leaves a search: the API's one thread serves every request, so at that rate a search may take
+  // at most 1 / rate of its CPU; the no-op search's response takes its share first.
+  const halfFloor = floor.perSecond / 2;
+  const budgetUs = 1e6 / halfFloor;
+  console.log(
+    `at 0.5× the floor (${halfFloor.toFixed(0)}/s) the API's thread has ${budgetUs.toFixed(0)} µs a search; the no-op search's response takes ${noOps3[0]!.apiUs.toFixed(0)} µs of it, leaving ${(budgetUs - noOps3[0]!.apiUs).toFixed(0)} µs for the search itself; the varied searches took ${varied.apiUs.toFixed(0)} µs of API CPU`,
+  );
+  // The index's API sat idle while the no-op APIs were measured (about a minute): the first seconds at the open-loop
+  // rate are its return from a lull, printed on their own and not counted; then the steady state is measured.
   const rate = varied.perSecond / 2;
+  const lull = await openLoop(rate, OPEN_WARM_UP_SECONDS, search);
+  console.log(`varied searches open-loop at ${rate.toFixed(0)}/s, the first ${OPEN_WARM_UP_SECONDS} s after the API sat idle (not counted): ${summary(lull.latencies)}${lull.errors ? `, ${lull.errors} errors` : ''}`);
   const open = await openLoop(rate, OPEN_SECONDS, search);
-  console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
+  console.log(`varied searches open-loop at ${rate.toFixed(0)}/s for ${OPEN_SECONDS} s after that: ${summary(open.latencies)}${open.errors ? `, ${open.errors} errors` : ''}`);
   client.close();
 
   const sqlClient = jsonPoster(sqlUrl, CONCURRENCY);
@@ -550,8 +600,8 @@ async function main(): Promise<void> {
           startChild(url, '--serve', [...noOp, '--yoga-response-cache']),
           startChild(url, '--serve', noOp, { ...API_ENVIRONMENT, NODE_ENV: '' }),
         ]);
-        const [sqlOnly, asDeployed, yogaResponseCache, notProduction] = others.map((child) => child.url) as [string, string, string, string];
-        const search = await benchSearch(pool, servers[0]!, sqlOnly, { asDeployed, yogaResponseCache, notProduction }).finally(() => Promise.all(others.map((child) => child.stop())));
+        const [sqlOnly, asDeployed, yogaResponseCache, notProduction] = others as [ServerProcess, ServerProcess, ServerProcess, ServerProcess];
+        const search = await benchSearch(pool, servers[0]!, sqlOnly.url, { asDeployed, yogaResponseCache, notProduction }).finally(() => Promise.all(others.map((child) => child.stop())));
         result.searchFloorRatio = search.ratio;
         result.searchP99Ms = search.p99Ms;
       }
