@@ -43,6 +43,9 @@ interface Window {
   complete: boolean;
 }
 
+/** Expired windows read again at once, in the background. */
+const MAX_REFRESHES = 2;
+
 /** Rows a window is read with: the largest page, and one more to tell whether more follow. */
 const WINDOW_ROWS = MAX_PAGE_SIZE + 1;
 
@@ -88,6 +91,19 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
     (key) => key,
   );
 
+  // Re-reads of expired windows running in the background, at most MAX_REFRESHES at once: after a lull, the first
+  // second's searches found about 90 windows expired, and re-reading them all at once took every connection of the
+  // pool and both cores for a second (88 statements, 1.7 s of Postgres time). A window past the limit keeps
+  // answering, expired, until a later search finds a re-read free.
+  const refreshing = new Set<string>();
+  function refresh(key: string, query: string, registry: string | null): void {
+    if (refreshing.has(key) || refreshing.size >= MAX_REFRESHES) return;
+    refreshing.add(key);
+    readWindow(key, query, registry)
+      .catch(() => undefined)
+      .finally(() => refreshing.delete(key));
+  }
+
   return {
     async search(query, registry, after, limit) {
       const key = JSON.stringify([query.toLowerCase(), registry]);
@@ -95,7 +111,7 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
       let window = windows.get(key, { allowStale: true, noDeleteOnStaleGet: true, status });
       const kept = window !== undefined;
       // Expired: answered from all the same, and read again for the next (a failed re-read leaves it to the next).
-      if (status.returnedStale) readWindow(key, query, registry).catch(() => undefined);
+      if (status.returnedStale) refresh(key, query, registry);
       if (!window && after === null) window = await readWindow(key, query, registry);
       if (window) {
         // The page starts after the row the cursor was made from; rows are compared by identity rather than by

@@ -106,6 +106,30 @@ describe('search windows', () => {
     expect(calls.map((c) => c.limit)).toEqual([20, 20]);
   });
 
+  it('reads at most two expired windows again at once; the others answer expired meanwhile', async () => {
+    const { run } = fakeSearch(50);
+    const started: string[] = [];
+    const waiting: (() => void)[] = [];
+    let held = false;
+    const gated = async (...args: Parameters<typeof run>) => {
+      started.push(args[0]);
+      if (held) await new Promise<void>((resolve) => waiting.push(resolve));
+      return run(...args);
+    };
+    const windows = createSearchWindows(gated, { ttlMs: 30 });
+    for (const query of ['a', 'b', 'c']) await windows.search(query, null, null, 20);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    held = true;
+    for (const query of ['a', 'b', 'c', 'a']) expect(await windows.search(query, null, null, 20)).toHaveLength(20);
+    // a and b started re-reads (one each, however often asked); c's waits for a free one.
+    expect(started).toEqual(['a', 'b', 'c', 'a', 'b']);
+    held = false;
+    for (const resolve of waiting) resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await windows.search('c', null, null, 20);
+    expect(started).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
   it('keeps at most maxRows rows, the least recently used going first', async () => {
     const { run, calls } = fakeSearch(500);
     const windows = createSearchWindows(run, { ttlMs: 60_000, maxRows: 250 });
