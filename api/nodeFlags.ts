@@ -14,6 +14,7 @@ export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
  * production, every type test in execution (is this field's type a list, a leaf, an abstract type?) that fails also
  * looks up both sides' `Symbol.toStringTag`, to warn of a second copy of graphql in node_modules. For a page of 20
  * search results that was 6% of the API's CPU in a profile; without the check, an API whose search costs nothing
- * serves 8–16% more searches a second (`npm run bench:read-side` measures both in the same run).
+ * serves 7–12% more searches a second (`npm run bench:read-side`, which measures both in the same run: medians of
+ * three interleaved rounds, two runs on 2026-12-03).
  */
 export const API_ENVIRONMENT: Readonly<Record<string, string>> = { NODE_ENV: 'production' };

@@ -244,10 +244,10 @@ async function benchSearch(pool: Pool, api: ServerProcess, sqlUrl: string, noOps
   const typename = (poster: ReturnType<typeof jsonPoster>) => async () => check(await poster.post('{"query":"{ __typename }"}'));
   const trivial = typename(client);
   const requests = await variedSearches(pool, 3 * REQUESTS + 20_000);
-  const searcher = (poster: ReturnType<typeof jsonPoster>) => {
+  const searcher = (poster: ReturnType<typeof jsonPoster>, list = requests) => {
     let next = 0;
     return async () => {
-      const { q, r, first } = requests[next++ % requests.length]!;
+      const { q, r, first } = list[next++ % list.length]!;
       check(await poster.post(JSON.stringify({ query: SEARCH, variables: { q, r, first } })));
     };
   };
@@ -269,15 +269,15 @@ async function benchSearch(pool: Pool, api: ServerProcess, sqlUrl: string, noOps
   // are drawn from other packages, so they do not fill the parse cache and windows with the measured searches' terms.
   const warmUp = await variedSearches(pool, REQUESTS, { offset: 5_000, seed: 43 });
   await closedLoop(REQUESTS, CONCURRENCY, trivial);
-  await closedLoop(warmUp.length, CONCURRENCY, async (i) => check(await client.post(JSON.stringify({ query: SEARCH, variables: { q: warmUp[i]!.q, r: warmUp[i]!.r, first: warmUp[i]!.first } }))));
+  await closedLoop(warmUp.length, CONCURRENCY, searcher(client, warmUp));
   // The CPU a request cost the API process, Postgres's backends and this load generator, which share the two cores.
   const cpuDuring = async <T>(count: number, run: () => Promise<T>) => {
     const [api0, own0, postgres] = [cpuSeconds(api.pid), process.cpuUsage(), await startBackendCpu(pool)];
     const result = await run();
     const [api1, own1, postgresSeconds] = [cpuSeconds(api.pid), process.cpuUsage(own0), await postgres()];
     const us = (seconds: number | null) => (seconds === null ? '?' : ((seconds * 1e6) / count).toFixed(0));
-    const apiUs = api1 === null || api0 === null ? NaN : ((api1 - api0) * 1e6) / count;
-    return { ...result, apiUs, cpu: `CPU a request: API ${us(api1 === null || api0 === null ? null : api1 - api0)} µs, Postgres ${us(postgresSeconds)} µs, load generator ${us((own1.user + own1.system) / 1e6)} µs` };
+    const apiSeconds = api1 === null || api0 === null ? null : api1 - api0;
+    return { ...result, apiUs: apiSeconds === null ? NaN : (apiSeconds * 1e6) / count, cpu: `CPU a request: API ${us(apiSeconds)} µs, Postgres ${us(postgresSeconds)} µs, load generator ${us((own1.user + own1.system) / 1e6)} µs` };
   };
   const floorBefore = await cpuDuring(REQUESTS, () => closedLoop(REQUESTS, CONCURRENCY, trivial));
   console.log(`{ __typename }, ${CONCURRENCY} at once: ${floorBefore.perSecond.toFixed(0)}/s, ${summary(floorBefore.latencies)}; ${floorBefore.cpu}`);
@@ -316,7 +316,7 @@ async function benchSearch(pool: Pool, api: ServerProcess, sqlUrl: string, noOps
   for (let round = 0; round < NO_OP_ROUNDS; round++) {
     for (const [i, [, server]] of variants.entries()) rounds[i]!.push(await noOpRun(server));
   }
-  const noOps3 = rounds.map((runs) => ({
+  const noOpFigures = rounds.map((runs) => ({
     perSecond: median(runs.map((r) => r.perSecond)),
     floor: median(runs.map((r) => r.floor)),
     apiUs: median(runs.map((r) => r.apiUs)),
@@ -324,17 +324,17 @@ async function benchSearch(pool: Pool, api: ServerProcess, sqlUrl: string, noOps
     all: runs.map((r) => r.perSecond.toFixed(0)).join(', '),
   }));
   for (const [i, [label]] of variants.entries()) {
-    const n = noOps3[i]!;
+    const n = noOpFigures[i]!;
     console.log(
       `${i === 0 ? 'the same searches answered by a no-op search (same rows for every query)' : `  the no-op search ${label}`}: ${n.perSecond.toFixed(0)}/s (÷ floor ${(n.perSecond / floor.perSecond).toFixed(2)}; rounds ${n.all}; its own { __typename } ${n.floor.toFixed(0)}/s), API ${n.apiUs.toFixed(0)} µs a search, p99 ${n.p99Ms.toFixed(1)} ms${i === 0 ? `; varied searches ÷ no-op search: ${(varied.perSecond / n.perSecond).toFixed(2)}` : ''}`,
     );
   }
-  // What 0.5× the floor leaves a search: the API's one thread serves every request, so at that rate a search may take
-  // at most 1 / rate of its CPU; the no-op search's response takes its share first.
+  // What 0.5× the floor leaves a search: the API's one thread serves every request, so at that rate each search may
+  // take at most 1 / rate seconds of it, and the no-op search's response takes its share first.
   const halfFloor = floor.perSecond / 2;
   const budgetUs = 1e6 / halfFloor;
   console.log(
-    `at 0.5× the floor (${halfFloor.toFixed(0)}/s) the API's thread has ${budgetUs.toFixed(0)} µs a search; the no-op search's response takes ${noOps3[0]!.apiUs.toFixed(0)} µs of it, leaving ${(budgetUs - noOps3[0]!.apiUs).toFixed(0)} µs for the search itself; the varied searches took ${varied.apiUs.toFixed(0)} µs of API CPU`,
+    `at 0.5× the floor (${halfFloor.toFixed(0)}/s) the API's thread has ${budgetUs.toFixed(0)} µs a search; the no-op search's response takes ${noOpFigures[0]!.apiUs.toFixed(0)} µs of it, leaving ${(budgetUs - noOpFigures[0]!.apiUs).toFixed(0)} µs for the search itself; the varied searches took ${varied.apiUs.toFixed(0)} µs of API CPU`,
   );
   // The index's API sat idle while the no-op APIs were measured (about a minute): the first seconds at the open-loop
   // rate are its return from a lull, printed on their own and not counted; then the steady state is measured.
