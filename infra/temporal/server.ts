@@ -119,6 +119,11 @@ async function prepareSchema(sqlTool: string, pg: PostgresParts, database: strin
 /** The highest port the server can record for cluster membership (its column is a smallint). */
 const MAX_MEMBERSHIP_PORT = 32767;
 
+/** Where each service listens, above the frontend's gRPC port: one number places the whole server. */
+const SERVICE_PORTS = { frontend: 0, history: 1, matching: 2, worker: 6, 'frontend HTTP': 10 } as const;
+/** Where each service's membership protocol listens, above the membership base. */
+const MEMBERSHIP_OFFSETS = [0, 1, 2, 6];
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -136,10 +141,38 @@ async function membershipPorts(port: number): Promise<number> {
   if (base >= 1024 && base + 6 <= MAX_MEMBERSHIP_PORT) return base;
   for (let attempt = 0; attempt < 200; attempt++) {
     const candidate = 20_000 + Math.floor(Math.random() * 12_000);
-    const all = await Promise.all([0, 1, 2, 6].map((offset) => portIsFree(candidate + offset)));
+    const all = await Promise.all(MEMBERSHIP_OFFSETS.map((offset) => portIsFree(candidate + offset)));
     if (all.every(Boolean)) return candidate;
   }
   throw new Error('no free ports below 32768 for the Temporal server\'s membership protocol');
+}
+
+/**
+ * A frontend port for a server started beside other work (the tests, the benchmarks): every port its services
+ * and their membership protocol will listen on is free. The ports lie below the kernel's ephemeral range (from
+ * 32768 by default), so that no outgoing connection of the busy machine holds one; a port that the kernel hands
+ * out, as `listen(0)` does, leaves the services' ports above it to chance, and an outgoing connection on one of
+ * them stops the server at start.
+ */
+export async function freeServerPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_300 + Math.floor(Math.random() * 12_000);
+    const ports = [...Object.values(SERVICE_PORTS).map((offset) => port + offset), ...MEMBERSHIP_OFFSETS.map((offset) => port - 300 + offset)];
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return port;
+  }
+  throw new Error('no free block of ports between 20000 and 32310 for a Temporal server');
+}
+
+/**
+ * Fails, naming them, when ports the services would listen on are taken: the server itself would exit with a bind
+ * error from one of its services, after the schemas were prepared.
+ */
+export async function assertServicePortsFree(port: number): Promise<void> {
+  const checks = await Promise.all(Object.entries(SERVICE_PORTS).map(async ([service, offset]) => ((await portIsFree(port + offset)) ? null : `${port + offset} (${service})`)));
+  const busy = checks.filter((check): check is string => check !== null);
+  if (busy.length === 0) return;
+  const one = busy.length === 1;
+  throw new Error(`the Temporal server listens on ${port} and the ports just above it, and ${busy.join(', ')} ${one ? 'is' : 'are'} in use: stop what holds ${one ? 'it' : 'them'}, or choose another port (TEMPORAL_PORT)`);
 }
 
 /** The server's static configuration, as JSON (which YAML readers take as it is). */
@@ -169,19 +202,18 @@ function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databas
       datastores: { default: store(databases.main, maxConns), visibility: store(databases.visibility, Math.max(2, Math.ceil(maxConns / 3))) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
-    // Service ports just above the frontend's, so that one number places the server.
     services: {
-      frontend: service(port, membership, { httpPort: port + 10 }),
-      history: service(port + 1, membership + 1),
-      matching: service(port + 2, membership + 2),
-      worker: service(port + 6, membership + 6),
+      frontend: service(port, membership, { httpPort: port + SERVICE_PORTS['frontend HTTP'] }),
+      history: service(port + SERVICE_PORTS.history, membership + 1),
+      matching: service(port + SERVICE_PORTS.matching, membership + 2),
+      worker: service(port + SERVICE_PORTS.worker, membership + 6),
     },
     clusterMetadata: {
       enableGlobalNamespace: false,
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${port}`, httpAddress: `127.0.0.1:${port + 10}` } },
+      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${port}`, httpAddress: `127.0.0.1:${port + SERVICE_PORTS['frontend HTTP']}` } },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '10s' },
@@ -268,6 +300,7 @@ async function startUi(uiServer: string, dir: string, options: TemporalServerOpt
 }
 
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
+  await assertServicePortsFree(options.port);
   const progress = options.progress ?? (() => undefined);
   const [server, sqlTool] = [await requireTool(TEMPORAL_SERVER, process.env, progress), await requireTool(TEMPORAL_SQL_TOOL, process.env, progress)];
   const uiServer = options.uiPort !== undefined ? await requireTool(TEMPORAL_UI, process.env, progress) : null;

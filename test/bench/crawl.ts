@@ -24,7 +24,7 @@ import { runScenario, scenarioReleases, type ScenarioRelease } from '../../demo/
 import { canonicalName } from '../../workflows/types';
 import { dropDatabase, openDatabase } from '../../infra/db';
 import { freePort, startDevServer } from '../../infra/temporal/devServer';
-import { startTemporalServer } from '../../infra/temporal/server';
+import { freeServerPort, startTemporalServer } from '../../infra/temporal/server';
 import { ensureNamespace } from '../../infra/temporal/namespace';
 import { testAdminDatabaseUrl } from '../support/env';
 import { percentile } from './support';
@@ -160,7 +160,7 @@ async function startTemporal(id: string, dir: string): Promise<RunningTemporal> 
   const server = await startTemporalServer({
     postgresUrl: admin,
     databases,
-    port: await freePort(),
+    port: await freeServerPort(),
     namespace: 'default',
     dataDir: dir,
     historyShards: Number(args.shards),

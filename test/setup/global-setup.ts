@@ -8,8 +8,8 @@ import type { Config } from '@jest/types';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client } from 'pg';
 import { dropDatabase } from '../../infra/db';
-import { freePort, startDevServer } from '../../infra/temporal/devServer';
-import { startTemporalServer } from '../../infra/temporal/server';
+import { startDevServer } from '../../infra/temporal/devServer';
+import { freeServerPort, startTemporalServer } from '../../infra/temporal/server';
 import { testAdminDatabaseUrl } from '../support/env';
 import { ChromiumNotFoundError, locateChromium } from './chromium';
 
@@ -26,7 +26,7 @@ async function startServer(): Promise<{ address: string; stop(): Promise<void> }
   const server = await startTemporalServer({
     postgresUrl: admin,
     databases,
-    port: await freePort(),
+    port: await freeServerPort(),
     namespace: 'default',
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'changelogs-temporal-')),
     historyShards: 4,
