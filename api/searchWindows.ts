@@ -29,6 +29,8 @@ export interface SearchWindowsOptions {
   maxRows?: number;
   /** Told of each search: answered from a kept window, or not. */
   onSearch?: (hit: boolean) => void;
+  /** Where a failed background re-read is reported (at most one line every `REFRESH_ERROR_INTERVAL_MS`). */
+  log?: (line: string) => void;
 }
 
 export interface SearchWindows {
@@ -46,10 +48,13 @@ interface Window {
 /** Expired windows read again at once, in the background. */
 const MAX_REFRESHES = 2;
 
+/** A failing Postgres fails every re-read: one line reports them, then at most one more this often. */
+const REFRESH_ERROR_INTERVAL_MS = 10_000;
+
 /** Rows a window is read with: the largest page, and one more to tell whether more follow. */
 const WINDOW_ROWS = MAX_PAGE_SIZE + 1;
 
-export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSearch = () => undefined }: SearchWindowsOptions): SearchWindows {
+export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSearch = () => undefined, log = console.warn }: SearchWindowsOptions): SearchWindows {
   const direct = shareInFlight(run, (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]));
   if (ttlMs <= 0) return { search: direct, invalidate: () => undefined };
 
@@ -96,11 +101,18 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
   // pool and both cores for a second (88 statements, 1.7 s of Postgres time). A window past the limit keeps
   // answering, expired, until a later search finds a re-read free.
   const refreshing = new Set<string>();
+  let failures = { count: 0, reportedAt: -Infinity };
   function refresh(key: string, query: string, registry: string | null): void {
     if (refreshing.has(key) || refreshing.size >= MAX_REFRESHES) return;
     refreshing.add(key);
     readWindow(key, query, registry)
-      .catch(() => undefined)
+      .catch((err: Error) => {
+        // The expired window keeps answering, and the next search that finds it tries again.
+        failures.count++;
+        if (Date.now() - failures.reportedAt < REFRESH_ERROR_INTERVAL_MS) return;
+        log(`[api] search: ${failures.count === 1 ? 'a re-read' : `${failures.count} re-reads`} of expired search windows failed; they answer, expired, until one succeeds: ${err.message}`);
+        failures = { count: 0, reportedAt: Date.now() };
+      })
       .finally(() => refreshing.delete(key));
   }
 

@@ -130,6 +130,28 @@ describe('search windows', () => {
     expect(started).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
+  it('reports failed re-reads of expired windows, one line for a run of them, and keeps answering', async () => {
+    const { run } = fakeSearch(50);
+    let failing = false;
+    const flaky = async (...args: Parameters<typeof run>) => {
+      if (failing) throw new Error('connection terminated');
+      return run(...args);
+    };
+    const lines: string[] = [];
+    const windows = createSearchWindows(flaky, { ttlMs: 20, log: (line) => lines.push(line) });
+    for (const query of ['a', 'b']) await windows.search(query, null, null, 20);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    failing = true;
+    for (const query of ['a', 'b', 'a']) expect(await windows.search(query, null, null, 20)).toHaveLength(20);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // a's re-read failed and was reported; b's and a's second failed within the same interval and wait to be counted.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/a re-read of expired search windows failed.*connection terminated/);
+    for (const query of ['a', 'b']) expect(await windows.search(query, null, null, 20)).toHaveLength(20);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(lines).toHaveLength(1);
+  });
+
   it('keeps at most maxRows rows, the least recently used going first', async () => {
     const { run, calls } = fakeSearch(500);
     const windows = createSearchWindows(run, { ttlMs: 60_000, maxRows: 250 });

@@ -98,7 +98,7 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
 
   const changelogs = createSearchWindows(
     async (query, registry, after, limit) => (await timeStatement(() => pool.query<SearchRow>(changelogTierStatement(query.toLowerCase(), registry, after, limit)))).rows,
-    { ttlMs: windowTtlMs, onSearch: options.onWindow },
+    { ttlMs: windowTtlMs, onSearch: options.onWindow, log },
   );
   // Packages named by crawl results since the follower's position, to read again.
   let dirty = new Map<string, [string, string]>();
