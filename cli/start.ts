@@ -207,7 +207,8 @@ export async function run(): Promise<number> {
     for (const [label, args, own] of [
       ['orchestration', ['worker', 'orchestration'], { METRICS_PORT: String(metricsPorts.orchestration) }],
       ['crawl', ['worker', 'crawl'], { METRICS_PORT: String(metricsPorts.crawl) }],
-      ['api', ['api'], { ...API_ENVIRONMENT, ...(process.env.NODE_ENV && { NODE_ENV: process.env.NODE_ENV }) }],
+      // The API's production environment, where the user has not set a variable of it by hand.
+      ['api', ['api'], Object.fromEntries(Object.entries(API_ENVIRONMENT).map(([name, value]) => [name, process.env[name] || value]))],
     ] as const) {
       const child = launch(label, [...args], { ...env, ...own }, label === 'api' ? API_NODE_FLAGS : []);
       children.push({ label, child });
