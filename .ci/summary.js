@@ -5,6 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const [dir, ...runs] = process.argv.slice(2);
+const firstLine = (text) => (text ?? '').split('\n').find((line) => line.trim())?.trim().slice(0, 300) ?? '';
 let passed = 0;
 let failed = 0;
 for (const name of runs) {
@@ -23,7 +24,6 @@ for (const name of runs) {
   for (const suite of results.testResults) {
     if (suite.status !== 'failed') continue;
     const tests = suite.assertionResults.filter((test) => test.status === 'failed');
-    const firstLine = (text) => (text ?? '').split('\n').find((line) => line.trim())?.trim().slice(0, 300) ?? '';
     if (tests.length === 0) console.log(`${name}: FAILED ${suite.name}: ${firstLine(suite.message) || 'the suite failed to run'}`);
     for (const test of tests) console.log(`${name}: FAILED ${suite.name} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
   }

@@ -121,8 +121,10 @@ const MAX_MEMBERSHIP_PORT = 32767;
 
 /** Where each service listens, above the frontend's gRPC port: one number places the whole server. */
 const SERVICE_PORTS = { frontend: 0, history: 1, matching: 2, worker: 6, 'frontend HTTP': 10 } as const;
-/** Where each service's membership protocol listens, above the membership base. */
-const MEMBERSHIP_OFFSETS = [0, 1, 2, 6];
+/** Where each service's membership protocol listens, above the membership base (the frontend's HTTP port has none). */
+const MEMBERSHIP_OFFSETS = [SERVICE_PORTS.frontend, SERVICE_PORTS.history, SERVICE_PORTS.matching, SERVICE_PORTS.worker];
+/** How far below the frontend's port the membership ports start, when there is room. */
+const MEMBERSHIP_BELOW = 300;
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -132,19 +134,25 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** A random base between `from` and `from + span` at which every one of `offsets` is a free port; undefined if 200 tries found none. */
+async function freeBlock(from: number, span: number, offsets: readonly number[]): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = from + Math.floor(Math.random() * span);
+    if ((await Promise.all(offsets.map((offset) => portIsFree(base + offset)))).every(Boolean)) return base;
+  }
+  return undefined;
+}
+
 /**
  * Four ports for the services' membership protocol: just below the frontend's when it leaves room (7233 gives
  * 6933–6939), else free ones found below 32768, since the server stores them in a smallint.
  */
 async function membershipPorts(port: number): Promise<number> {
-  const base = port - 300;
-  if (base >= 1024 && base + 6 <= MAX_MEMBERSHIP_PORT) return base;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
-    const all = await Promise.all(MEMBERSHIP_OFFSETS.map((offset) => portIsFree(candidate + offset)));
-    if (all.every(Boolean)) return candidate;
-  }
-  throw new Error('no free ports below 32768 for the Temporal server\'s membership protocol');
+  const base = port - MEMBERSHIP_BELOW;
+  if (base >= 1024 && base + SERVICE_PORTS.worker <= MAX_MEMBERSHIP_PORT) return base;
+  const free = await freeBlock(20_000, 12_000, MEMBERSHIP_OFFSETS);
+  if (free === undefined) throw new Error('no free ports below 32768 for the Temporal server\'s membership protocol');
+  return free;
 }
 
 /**
@@ -155,12 +163,10 @@ async function membershipPorts(port: number): Promise<number> {
  * them stops the server at start.
  */
 export async function freeServerPort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_300 + Math.floor(Math.random() * 12_000);
-    const ports = [...Object.values(SERVICE_PORTS).map((offset) => port + offset), ...MEMBERSHIP_OFFSETS.map((offset) => port - 300 + offset)];
-    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return port;
-  }
-  throw new Error('no free block of ports between 20000 and 32310 for a Temporal server');
+  const offsets = [...Object.values(SERVICE_PORTS), ...MEMBERSHIP_OFFSETS.map((offset) => offset - MEMBERSHIP_BELOW)];
+  const free = await freeBlock(20_300, 12_000, offsets);
+  if (free === undefined) throw new Error('no free block of ports between 20000 and 32310 for a Temporal server');
+  return free;
 }
 
 /**
@@ -204,9 +210,9 @@ function serverConfig(options: TemporalServerOptions, pg: PostgresParts, databas
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
     services: {
       frontend: service(port, membership, { httpPort: port + SERVICE_PORTS['frontend HTTP'] }),
-      history: service(port + SERVICE_PORTS.history, membership + 1),
-      matching: service(port + SERVICE_PORTS.matching, membership + 2),
-      worker: service(port + SERVICE_PORTS.worker, membership + 6),
+      history: service(port + SERVICE_PORTS.history, membership + SERVICE_PORTS.history),
+      matching: service(port + SERVICE_PORTS.matching, membership + SERVICE_PORTS.matching),
+      worker: service(port + SERVICE_PORTS.worker, membership + SERVICE_PORTS.worker),
     },
     clusterMetadata: {
       enableGlobalNamespace: false,
