@@ -7,7 +7,15 @@
 // take a fifth of the API's CPU. `npm run bench:read-side` (10,000 subscribers over two processes): 70 µs of CPU a
 // delivery without the flag, 49 µs with it, in back-to-back runs. It costs up to about 100 MB more memory per
 // process at peak.
-export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+//
+// And a young generation of that size always (`--min-semi-space-size`, the same 64 MB): V8 shrank it after a major
+// collection of the search index's heap, and scavenges then came about twenty a second. In a GC trace of the
+// read-side benchmark's open loop (380 searches a second, 2026-12-03), one mark-compact (860 -> 364 MB, a 94 ms
+// pause) was followed by scavenges freeing 1-15 MB each, 5-17 ms apiece, and another mark-compact 2.5 s later: the
+// API fell behind, and for 4.5 s nearly every search (1,714) took over 50 ms, up to 1.8 s (the loop's p99: 1,209 ms).
+// With the floor, scavenges after a mark-compact stay about 48 MB apart, and the next run's p99 was 19.5 ms. It
+// keeps the young generation's 128 MB committed when idle.
+export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64', '--min-semi-space-size=64'];
 
 /**
  * NODE_ENV=production (a NODE_ENV set by hand wins, for `npm start`). graphql-js reads it once, when loaded: outside
