@@ -66,6 +66,7 @@ export function createPackageSearch(shared: ApiShared, options: Pick<ApiOptions,
     }
   };
   const windowTtlMs = options.searchWindowTtlMs ?? shared.config.api.searchWindowTtlMs;
+  const statementsAtOnce = shared.config.api.searchStatementsAtOnce;
   const onWindow = (hit: boolean) => metrics.searchWindows.inc({ result: hit ? 'hit' : 'miss' });
   const sql: ApiContext['searchPackages'] = (...args) => runSearch(shared, ...args);
   if (options.searchIndex ?? shared.config.api.searchIndex) {
@@ -75,13 +76,14 @@ export function createPackageSearch(shared: ApiShared, options: Pick<ApiOptions,
       fallback: sql,
       timeStatement,
       windowTtlMs,
+      statementsAtOnce,
       onWindow,
       onSearch: (by) => metrics.searches.inc({ by }),
     });
     metrics.searchIndex.size = () => indexed.size();
     return indexed;
   }
-  const windows = createSearchWindows((...args) => timeStatement(() => sql(...args)), { ttlMs: windowTtlMs, onSearch: onWindow });
+  const windows = createSearchWindows((...args) => timeStatement(() => sql(...args)), { ttlMs: windowTtlMs, statementsAtOnce, onSearch: onWindow });
   // Windows showing a package go as a crawl result of it arrives (before the follower is ready nothing is kept:
   // the server listens only once it is).
   let unsubscribe = () => undefined as void;

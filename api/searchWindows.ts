@@ -13,6 +13,12 @@
 // word's window takes Postgres tens of milliseconds to rank; waiting for those re-reads held the first searches
 // after a 45 s pause for up to 160 ms (`npm run bench:read-side`'s open loop follows such a pause).
 //
+// Statements run at most `statementsAtOnce` at once (SEARCH_STATEMENTS_AT_ONCE, 2 by default), searches before
+// re-reads. Without a bound, a burst of new searches for words common in changelogs ran on every connection of the
+// pool: in the first 3 s of `npm run bench:read-side`'s open loop (2026-12-03), Postgres logged 57 statements over
+// 20 ms on 10 backends (log_min_duration_statement), 35 of them 50-160 ms, while the API's thread shared the two
+// cores with them. The bound is per API process: a Postgres with more cores serves more API processes.
+//
 // `lru-cache` bounds the windows by the rows they hold (the least recently used go first) and expires them.
 import { LRUCache } from 'lru-cache';
 import { MAX_PAGE_SIZE } from './connections';
@@ -31,6 +37,8 @@ export interface SearchWindowsOptions {
   onSearch?: (hit: boolean) => void;
   /** Where a failed background re-read is reported (at most one line every `REFRESH_ERROR_INTERVAL_MS`). */
   log?: (line: string) => void;
+  /** The most statements run at once (searches and re-reads); the rest wait, searches before re-reads. */
+  statementsAtOnce?: number;
 }
 
 export interface SearchWindows {
@@ -46,7 +54,7 @@ interface Window {
 }
 
 /** Expired windows read again at once, in the background. */
-const MAX_REFRESHES = 2;
+const MAX_REFRESHES = 1;
 
 /** A failing Postgres fails every re-read: one line reports them, then at most one more this often. */
 const REFRESH_ERROR_INTERVAL_MS = 10_000;
@@ -54,7 +62,9 @@ const REFRESH_ERROR_INTERVAL_MS = 10_000;
 /** Rows a window is read with: the largest page, and one more to tell whether more follow. */
 const WINDOW_ROWS = MAX_PAGE_SIZE + 1;
 
-export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSearch = () => undefined, log = console.warn }: SearchWindowsOptions): SearchWindows {
+export function createSearchWindows(unlimited: Run, { ttlMs, maxRows = 100_000, onSearch = () => undefined, log = console.warn, statementsAtOnce = 2 }: SearchWindowsOptions): SearchWindows {
+  const limited = createStatementLimit(statementsAtOnce);
+  const run = (query: string, registry: string | null, after: SearchKey | null, rows: number, background = false): Promise<SearchRow[]> => limited(() => unlimited(query, registry, after, rows), background);
   const direct = shareInFlight(run, (query, registry, after, limit) => JSON.stringify([query.toLowerCase(), registry, after, limit]));
   if (ttlMs <= 0) return { search: direct, invalidate: () => undefined };
 
@@ -78,9 +88,9 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
   // Bumped by every invalidation: a window read while one came in may predate it, and is used but not kept.
   let generation = 0;
   const readWindow = shareInFlight(
-    async (key: string, query: string, registry: string | null): Promise<Window> => {
+    async (key: string, query: string, registry: string | null, background?: boolean): Promise<Window> => {
       const before = generation;
-      const rows = await run(query, registry, null, WINDOW_ROWS);
+      const rows = await run(query, registry, null, WINDOW_ROWS, background === true);
       const window = { rows, complete: rows.length < WINDOW_ROWS };
       if (generation === before) {
         windows.set(key, window);
@@ -96,16 +106,16 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
     (key) => key,
   );
 
-  // Re-reads of expired windows running in the background, at most MAX_REFRESHES at once: after a lull, the first
-  // second's searches found about 90 windows expired, and re-reading them all at once took every connection of the
-  // pool and both cores for a second (88 statements, 1.7 s of Postgres time). A window past the limit keeps
-  // answering, expired, until a later search finds a re-read free.
+  // Re-reads of expired windows running in the background, one at a time: after a lull, the first second's searches
+  // found about 90 windows expired, and re-reading them all at once took every connection of the pool and both
+  // cores for a second (88 statements, 1.7 s of Postgres time). Re-reads also wait behind searches for a statement.
+  // A window past the limit keeps answering, expired, until a later search finds a re-read free.
   const refreshing = new Set<string>();
   let failures = { count: 0, reportedAt: -Infinity };
   function refresh(key: string, query: string, registry: string | null): void {
     if (refreshing.has(key) || refreshing.size >= MAX_REFRESHES) return;
     refreshing.add(key);
-    readWindow(key, query, registry)
+    readWindow(key, query, registry, true)
       .catch((err: Error) => {
         // The expired window keeps answering, and the next search that finds it tries again.
         failures.count++;
@@ -141,5 +151,27 @@ export function createSearchWindows(run: Run, { ttlMs, maxRows = 100_000, onSear
       generation++;
       for (const key of [...(byScope.get(scopeOf(registry, name)) ?? [])]) windows.delete(key);
     },
+  };
+}
+
+/**
+ * Runs statements at most `size` at once; the others wait, foreground ones before background ones, each kind in
+ * arrival order.
+ */
+function createStatementLimit(size: number): <T>(statement: () => Promise<T>, background?: boolean) => Promise<T> {
+  let running = 0;
+  const foreground: (() => void)[] = [];
+  const background: (() => void)[] = [];
+  return async (statement, isBackground = false) => {
+    if (running < size) running++;
+    else await new Promise<void>((resolve) => (isBackground ? background : foreground).push(resolve));
+    try {
+      return await statement();
+    } finally {
+      // The slot passes to the next waiting statement, or is given back.
+      const next = foreground.shift() ?? background.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }

@@ -106,7 +106,7 @@ describe('search windows', () => {
     expect(calls.map((c) => c.limit)).toEqual([20, 20]);
   });
 
-  it('reads at most two expired windows again at once; the others answer expired meanwhile', async () => {
+  it('reads one expired window again at a time; the others answer expired meanwhile', async () => {
     const { run } = fakeSearch(50);
     const started: string[] = [];
     const waiting: (() => void)[] = [];
@@ -121,13 +121,42 @@ describe('search windows', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     held = true;
     for (const query of ['a', 'b', 'c', 'a']) expect(await windows.search(query, null, null, 20)).toHaveLength(20);
-    // a and b started re-reads (one each, however often asked); c's waits for a free one.
-    expect(started).toEqual(['a', 'b', 'c', 'a', 'b']);
+    // a started a re-read (one, however often asked); b's and c's wait for a later search to find it done.
+    expect(started).toEqual(['a', 'b', 'c', 'a']);
     held = false;
     for (const resolve of waiting) resolve();
     await new Promise((resolve) => setTimeout(resolve, 0));
     await windows.search('c', null, null, 20);
-    expect(started).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    expect(started).toEqual(['a', 'b', 'c', 'a', 'c']);
+  });
+
+  it('runs at most statementsAtOnce statements at once, searches before re-reads of expired windows', async () => {
+    const { run } = fakeSearch(50);
+    const started: string[] = [];
+    const waiting: (() => void)[] = [];
+    let held = false;
+    const gated = async (...args: Parameters<typeof run>) => {
+      started.push(args[0]);
+      if (held) await new Promise<void>((resolve) => waiting.push(resolve));
+      return run(...args);
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const windows = createSearchWindows(gated, { ttlMs: 30, statementsAtOnce: 1 });
+    await windows.search('old', null, null, 20);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    held = true;
+    const a = windows.search('a', null, null, 20); // takes the one slot
+    // Expired: answered at once, its re-read waiting for the slot.
+    expect(await windows.search('old', null, null, 20)).toHaveLength(20);
+    const b = windows.search('b', null, null, 20); // a search: waits too, but goes before the re-read
+    await tick();
+    expect(started).toEqual(['old', 'a']);
+    held = false;
+    waiting.shift()!();
+    expect(await a).toHaveLength(20);
+    expect(await b).toHaveLength(20);
+    await tick();
+    expect(started).toEqual(['old', 'a', 'b', 'old']);
   });
 
   it('reports failed re-reads of expired windows, one line for a run of them, and keeps answering', async () => {

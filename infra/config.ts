@@ -76,6 +76,8 @@ export interface Config {
     searchWindowTtlMs: number;
     /** Whether names and summaries are searched in memory (api/searchIndex), or every search in Postgres. */
     searchIndex: boolean;
+    /** The most search statements that rank (api/searchWindows.ts) an API process runs at once; the rest wait. */
+    searchStatementsAtOnce: number;
   };
   upstreams: Upstreams;
   discovery: {
@@ -140,7 +142,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_URL', 'PGUSER',
   'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_UI_URL', 'TASK_QUEUE', 'DATA_DIR', 'WORKFLOW_BUNDLE',
   'TEMPORAL_SERVER', 'TEMPORAL_POSTGRES_URL', 'TEMPORAL_HISTORY_SHARDS',
-  'PORT', 'API_TOKEN', 'API_SHUTDOWN_GRACE_MS', 'SEARCH_WINDOW_TTL_MS', 'SEARCH_INDEX', 'METRICS_PORT',
+  'PORT', 'API_TOKEN', 'API_SHUTDOWN_GRACE_MS', 'SEARCH_WINDOW_TTL_MS', 'SEARCH_INDEX', 'SEARCH_STATEMENTS_AT_ONCE', 'METRICS_PORT',
   'UPSTREAMS', 'NPM_REGISTRY_URL', 'npm_config_registry', 'NPM_REPLICATE_URL', 'RUBYGEMS_URL', 'RUBYGEMS_REQUESTS_PER_SECOND',
   'PYPI_URL', 'PYPI_SERIAL_JOURNAL', 'GITHUB_API_URL', 'GITHUB_RAW_URL', 'GITHUB_WEB_URL', 'GITHUB_TOKEN', 'GITHUB_REQUESTS_PER_HOUR',
   'POLL_INTERVAL_SECONDS', 'FOLLOW_IDLE_SECONDS', 'FOLLOW_PAGE_SIZE', 'FOLLOW_PAGE_SECONDS', 'CRAWL_CONCURRENCY',
@@ -278,6 +280,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       shutdownGraceMs: integer(env, 'API_SHUTDOWN_GRACE_MS', 10_000, 0),
       searchWindowTtlMs: integer(env, 'SEARCH_WINDOW_TTL_MS', 30_000, 0),
       searchIndex: onOff(env, 'SEARCH_INDEX', true),
+      searchStatementsAtOnce: integer(env, 'SEARCH_STATEMENTS_AT_ONCE', 2, 1),
     },
     upstreams: upstreamConfig,
     discovery: {

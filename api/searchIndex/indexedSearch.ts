@@ -33,6 +33,8 @@ export interface IndexedSearchOptions {
   timeStatement?: <T>(statement: () => Promise<T>) => Promise<T>;
   /** How long the changelog part's first rows per query serve repeats (SEARCH_WINDOW_TTL_MS); 0: never kept. */
   windowTtlMs: number;
+  /** The most changelog-part statements run at once (SEARCH_STATEMENTS_AT_ONCE; api/searchWindows.ts). */
+  statementsAtOnce?: number;
   onWindow?: (hit: boolean) => void;
   /** Told how each search was answered. */
   onSearch?: (by: 'index' | 'sql') => void;
@@ -98,7 +100,7 @@ export function createIndexedSearch(options: IndexedSearchOptions): IndexedSearc
 
   const changelogs = createSearchWindows(
     async (query, registry, after, limit) => (await timeStatement(() => pool.query<SearchRow>(changelogTierStatement(query.toLowerCase(), registry, after, limit)))).rows,
-    { ttlMs: windowTtlMs, onSearch: options.onWindow, log },
+    { ttlMs: windowTtlMs, statementsAtOnce: options.statementsAtOnce, onSearch: options.onWindow, log },
   );
   // Packages named by crawl results since the follower's position, to read again.
   let dirty = new Map<string, [string, string]>();
