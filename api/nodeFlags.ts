@@ -13,8 +13,14 @@
 // read-side benchmark's open loop (380 searches a second, 2026-12-03), one mark-compact (860 -> 364 MB, a 94 ms
 // pause) was followed by scavenges freeing 1-15 MB each, 5-17 ms apiece, and another mark-compact 2.5 s later: the
 // API fell behind, and for 4.5 s nearly every search (1,714) took over 50 ms, up to 1.8 s (the loop's p99: 1,209 ms).
-// With the floor, scavenges after a mark-compact stay about 48 MB apart, and the next run's p99 was 19.5 ms. It
-// keeps the young generation's 128 MB committed when idle.
+// With the floor, scavenges after a mark-compact stay about 48 MB apart, fewer objects live long enough to be
+// promoted (the old generation grew 6.7 MB a second in the loop, against 10-11 MB without the floor or with a 16 MB
+// one), and that run's p99 was 19.5 ms; the next two, 14.3 and 12.8 ms. Without it, four runs on the same machine
+// had p99 456-1,209 ms (one before the bound on search statements, api/searchWindows.ts; one with a 16 MB floor,
+// where the API fell 0.4 s behind during a major collection's marking).
+// What it costs: the young generation's 128 MB stays committed when idle, and the live stream's fan-out takes more
+// CPU — 40-49 µs a delivery in three runs, against 33 µs without the floor and 35 µs with a 16 MB one (p99 458-621 ms
+// against 371 and 432 ms; the fan-out floor itself moved between 215 and 432 ms from run to run).
 export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64', '--min-semi-space-size=64'];
 
 /**
