@@ -22,6 +22,22 @@ function fakeSearch(total: number) {
   return { run, calls, results };
 }
 
+/** A search whose calls are recorded as they start, and wait while `held` until released (`waiting`). */
+function gatedSearch() {
+  const { run } = fakeSearch(50);
+  const gate = {
+    held: false,
+    started: [] as string[],
+    waiting: [] as (() => void)[],
+    run: async (...args: Parameters<typeof run>) => {
+      gate.started.push(args[0]);
+      if (gate.held) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+      return run(...args);
+    },
+  };
+  return gate;
+}
+
 describe('search windows', () => {
   it('serves other page sizes and the next pages of a search from the window one read made', async () => {
     const { run, calls, results } = fakeSearch(500);
@@ -107,23 +123,16 @@ describe('search windows', () => {
   });
 
   it('reads one expired window again at a time; the others answer expired meanwhile', async () => {
-    const { run } = fakeSearch(50);
-    const started: string[] = [];
-    const waiting: (() => void)[] = [];
-    let held = false;
-    const gated = async (...args: Parameters<typeof run>) => {
-      started.push(args[0]);
-      if (held) await new Promise<void>((resolve) => waiting.push(resolve));
-      return run(...args);
-    };
+    const gate = gatedSearch();
+    const { started, waiting, run: gated } = gate;
     const windows = createSearchWindows(gated, { ttlMs: 30 });
     for (const query of ['a', 'b', 'c']) await windows.search(query, null, null, 20);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    held = true;
+    gate.held = true;
     for (const query of ['a', 'b', 'c', 'a']) expect(await windows.search(query, null, null, 20)).toHaveLength(20);
     // a started a re-read (one, however often asked); b's and c's wait for a later search to find it done.
     expect(started).toEqual(['a', 'b', 'c', 'a']);
-    held = false;
+    gate.held = false;
     for (const resolve of waiting) resolve();
     await new Promise((resolve) => setTimeout(resolve, 0));
     await windows.search('c', null, null, 20);
@@ -131,27 +140,20 @@ describe('search windows', () => {
   });
 
   it('runs at most statementsAtOnce statements at once, searches before re-reads of expired windows', async () => {
-    const { run } = fakeSearch(50);
-    const started: string[] = [];
-    const waiting: (() => void)[] = [];
-    let held = false;
-    const gated = async (...args: Parameters<typeof run>) => {
-      started.push(args[0]);
-      if (held) await new Promise<void>((resolve) => waiting.push(resolve));
-      return run(...args);
-    };
+    const gate = gatedSearch();
+    const { started, waiting, run: gated } = gate;
     const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
     const windows = createSearchWindows(gated, { ttlMs: 30, statementsAtOnce: 1 });
     await windows.search('old', null, null, 20);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    held = true;
+    gate.held = true;
     const a = windows.search('a', null, null, 20); // takes the one slot
     // Expired: answered at once, its re-read waiting for the slot.
     expect(await windows.search('old', null, null, 20)).toHaveLength(20);
     const b = windows.search('b', null, null, 20); // a search: waits too, but goes before the re-read
     await tick();
     expect(started).toEqual(['old', 'a']);
-    held = false;
+    gate.held = false;
     waiting.shift()!();
     expect(await a).toHaveLength(20);
     expect(await b).toHaveLength(20);
